@@ -1,0 +1,5 @@
+"""JSON API of the directory (thin: reads go through selectors)."""
+
+from ninja import Router
+
+router = Router(tags=["annuaire"])

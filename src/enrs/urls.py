@@ -1,0 +1,31 @@
+"""Root URL configuration.
+
+Every form and JSON/FHIR route is also listed in ``enrs.input_routes`` so that
+the malformed-input sweep covers new routes (see tests/test_bad_input.py).
+"""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from enrs.api import api
+from enrs.core import views as core_views
+
+admin.site.site_header = "ENRS — back-office de l'agence"
+admin.site.site_title = "ENRS back-office"
+admin.site.index_title = "Administration"
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("comptes/", include("allauth.urls")),
+    path("annuaire/", include("enrs.directory.urls")),
+    path("fhir/", include("enrs.fhir.urls")),
+    path("api/", api.urls),
+    path("", include("enrs.portal.urls")),
+]
+
+handler400 = "enrs.core.views.bad_request"
+handler403 = "enrs.core.views.permission_denied"
+handler404 = "enrs.core.views.page_not_found"
+handler500 = "enrs.core.views.server_error"
