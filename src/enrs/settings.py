@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "enrs.identity",
     "enrs.fhir",
     "enrs.portal",
+    "enrs.demo",
     "enrs.bench",
 ]
 
