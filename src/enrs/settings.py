@@ -191,6 +191,7 @@ USE_TZ = True
 # --- Static files ----------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = []
 _htmx_dist = BASE_DIR / "node_modules" / "htmx.org" / "dist"
 if _htmx_dist.exists():
