@@ -28,6 +28,37 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(autouse=True)
-def _immediate_tasks(settings):
-    """Background tasks run inline in tests, so their effects can be asserted."""
+def _test_settings(settings):
+    """Background tasks run inline so their effects can be asserted; a fast
+    password hasher because argon2 is deliberately slow."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def users(db):
+    """One user of each kind: a professional (collège B), a patient and an agency staff member."""
+    import datetime as dt
+
+    from enrs.accounts.models import User
+    from enrs.core.validators import finess_complete, luhn_complete
+    from enrs.directory import services as directory
+    from enrs.identity.models import Patient
+
+    organisation = directory.upsert_organisation(
+        {"finess": finess_complete("14000042"), "name": "MSP des Tests", "kind": "MSP", "college": "B", "commune_insee": "14118"}
+    ).obj
+    professional = directory.upsert_professional(
+        {"rpps": luhn_complete("1000004242"), "last_name": "Lefèvre", "first_name": "Hélène", "profession_code": "10"}
+    ).obj
+    directory.upsert_situation(professional, organisation, {"specialty_code": "SM54", "mode": "L"})
+    pro = User.objects.create_user(username="pro", email="pro@test.invalid", password="mot-de-passe-solide-1", kind="pro")
+    directory.link_user(professional, pro)
+    patient = User.objects.create_user(username="pat", email="patient@test.invalid", password="mot-de-passe-solide-1", kind="patient")
+    Patient.objects.create(
+        birth_name="DURAND", birth_first_names="Louise Marie", birth_date=dt.date(1950, 3, 2), sex="F", user=patient
+    )
+    staff = User.objects.create_user(
+        username="staff", email="staff@test.invalid", password="mot-de-passe-solide-1", kind="agency", is_staff=True
+    )
+    return {"pro": pro, "patient": patient, "staff": staff}

@@ -25,3 +25,25 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+class InvalidFormStatusMiddleware:
+    """Answer HTTP 400 when a submitted form is re-rendered with errors.
+
+    Class-based views (ours and allauth's) re-render an invalid form with
+    status 200; a refused submission is a client error, and saying so lets
+    clients, htmx and the malformed-input sweep tell it from a page view.
+    Function views pass ``status=400`` to ``render`` themselves.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method == "POST" and response.status_code == 200:
+            context = getattr(response, "context_data", None) or {}
+            form = context.get("form")
+            if form is not None and getattr(form, "is_bound", False) and form.errors:
+                response.status_code = 400
+        return response

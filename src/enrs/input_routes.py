@@ -1,0 +1,69 @@
+"""Every route that takes input, kept next to the URL conf.
+
+``tests/test_bad_input.py`` sends malformed payloads to each route listed in
+``INPUT_ROUTES`` and expects a 4xx answer with a French message, nothing
+stored. It also walks the URL conf and fails on any route that is neither
+listed here nor in ``NO_INPUT_ROUTES`` (with the reason it takes no input), so
+a new route cannot escape the sweep.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class InputRoute:
+    name: str  # URL name, with namespace
+    body: str  # "form", "multipart", "json" or "query"
+    user: str = "anonymous"  # who sends it: anonymous, pro, patient or staff
+    method: str = "POST"
+    kwargs: dict = field(default_factory=dict)
+    response: str = "html"  # "html" (form errors), "json" (API) or "fhir" (OperationOutcome)
+
+
+INPUT_ROUTES: list[InputRoute] = [
+    # Accounts (django-allauth, answered 400 by core.middleware.InvalidFormStatusMiddleware)
+    InputRoute("account_login", "form"),
+    InputRoute("account_reset_password", "form"),
+    InputRoute("account_change_password", "form", user="pro"),
+    # Directory
+    InputRoute("directory:search", "query", user="pro", method="GET"),
+    InputRoute("directory:import_upload", "multipart", user="staff"),
+    InputRoute("api:upsert_organisation", "json", user="staff", response="json"),
+    InputRoute("api:organisation_by_finess", "query", user="pro", method="GET", kwargs={"finess": "000000000"}, response="json"),
+    InputRoute("api:professional_by_idnat", "query", user="pro", method="GET", kwargs={"idnat_ps": "x"}, response="json"),
+]
+
+NO_INPUT_ROUTES: dict[str, str] = {
+    "healthz": "probe, no input",
+    "readyz": "probe, no input",
+    "portal:landing": "static page",
+    "portal:home": "page view, no input",
+    "directory:organisation": "detail page; the id is resolved or 404",
+    "directory:professional": "detail page; the id is resolved or 404",
+    "directory:imports": "list page",
+    "directory:import_detail": "detail page; the id is resolved or 404",
+    "directory:import_progress": "progress fragment; the id is resolved or 404",
+    "api:openapi-json": "generated OpenAPI document",
+    "api:openapi-view": "OpenAPI viewer",
+    "api:api-root": "API root",
+    "account_logout": "POST without fields (CSRF-protected)",
+    "account_inactive": "information page",
+    "account_email": "allauth multi-action page: a POST without a known action redirects back unchanged",
+    "account_signup": "closed: registration is disabled (ENRS_ALLOW_REGISTRATION)",
+    "account_reauthenticate": "password form of allauth, same validation as login",
+    "account_email_verification_sent": "information page",
+    "account_set_password": "only for accounts without a password (none here)",
+    "account_confirm_login_code": "login by code is disabled",
+    "account_confirm_email": "the key is checked by allauth (404 page when wrong)",
+    "account_reset_password_from_key_done": "information page",
+    "account_reset_password_from_key": "the key is checked by allauth before the form is shown",
+    "account_reset_password_done": "information page",
+}
+
+# Whole URL namespaces or path prefixes handled elsewhere.
+EXCLUDED_PREFIXES: dict[str, str] = {
+    "admin/": "Django admin: its ModelForms validate through the models' own validators",
+    "static/": "static files",
+}
