@@ -230,3 +230,42 @@ def link_user(professional: Professional, user) -> None:
         raise ValidationError({"user": [_("Ce professionnel a déjà un compte.")]})
     professional.user = user
     professional.save(update_fields=["user", "updated_at"])
+
+
+# --- Imports of the national directories ------------------------------------------------
+def start_import(*, kind: str, file_name: str, chunks, started_by=None):
+    """Keep a copy of the received file (with its SHA-256) and create its pending ImportRun.
+
+    ``chunks`` is an iterable of bytes (an upload's ``chunks()`` or
+    ``importers.storage.file_chunks(path)``). Run it with ``run_import``.
+    """
+    from enrs.directory.importers.storage import store_copy
+    from enrs.directory.models import ImportRun
+
+    if kind not in ImportRun.Kind.values:
+        raise ValidationError({"kind": [_("Type d'import inconnu : %(kind)s.") % {"kind": kind}]})
+    path, sha256 = store_copy(kind, file_name, chunks)
+    return ImportRun.objects.create(
+        kind=kind,
+        file_name=file_name[:255],
+        file_sha256=sha256,
+        stored_path=str(path),
+        started_by=started_by if getattr(started_by, "pk", None) else None,
+    )
+
+
+def run_import(run_id: int, *, progress=None):
+    """Import the stored file of run ``run_id`` and record the outcome on the run.
+
+    A finished run is left as it is; a pending or failed one is (re)run from
+    the start, which is safe because the upserts are idempotent. Bad input
+    never raises: the run ends ``failed`` with a French error, or ``done``
+    with its rejected lines.
+    """
+    from enrs.directory.importers.runner import execute
+    from enrs.directory.models import ImportRun
+
+    run = ImportRun.objects.get(pk=run_id)
+    if run.status in (ImportRun.Status.DONE, ImportRun.Status.RUNNING):
+        return run
+    return execute(run, progress)
