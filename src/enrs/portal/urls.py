@@ -7,4 +7,6 @@ app_name = "portal"
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("accueil/", views.home, name="home"),
+    path("espace-pro/", views.pro_home, name="pro_home"),
+    path("espace-patient/", views.patient_home, name="patient_home"),
 ]

@@ -1,0 +1,116 @@
+"""Reads behind the portal: who may open which space, and which tiles to show.
+
+Tile rule (professional space): a professional sees the enabled services of
+his audience open to at least one collège among the organisations where he
+has an active practice situation; institutional services are open to all.
+Agency staff see every professional service. Services whose ``tile_url`` is
+empty are not online yet and go to the "Bientôt disponible" group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+
+from enrs.core.models import COLLEGES, Service
+from enrs.core.services_registry import services_for, tile_url
+from enrs.directory import selectors as directory_selectors
+from enrs.directory.models import Organisation
+from enrs.identity.models import Patient
+
+
+@dataclass(frozen=True)
+class Tile:
+    code: str
+    name: str
+    description: str
+    url: str
+    icon: str = ""
+
+
+@dataclass(frozen=True)
+class TileGroups:
+    available: list[Tile] = field(default_factory=list)
+    upcoming: list[Tile] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.available or self.upcoming)
+
+
+def _kind_choices():
+    return get_user_model().Kind
+
+
+def _kind(user) -> str | None:
+    return user.kind if getattr(user, "is_authenticated", False) else None
+
+
+# --- Access to the two spaces -----------------------------------------------------
+def can_open_pro_space(user) -> bool:
+    return _kind(user) in {_kind_choices().PROFESSIONAL, _kind_choices().AGENCY}
+
+
+def can_open_patient_space(user) -> bool:
+    return _kind(user) == _kind_choices().PATIENT
+
+
+def is_agency(user) -> bool:
+    return _kind(user) == _kind_choices().AGENCY
+
+
+def shows_back_office(user) -> bool:
+    """Agency staff get a link to the admin (which still checks ``is_staff``)."""
+    return is_agency(user) or (_kind(user) is not None and user.is_staff)
+
+
+def can_search_directory(user) -> bool:
+    return directory_selectors.can_search_directory(user)
+
+
+# --- Tiles ---------------------------------------------------------------------------------
+def colleges_of(organisations: Iterable[Organisation]) -> set[str]:
+    return {o.college for o in organisations if o.college}
+
+
+def group_tiles(services: Iterable[Service]) -> TileGroups:
+    """Split services into online tiles (with a URL) and upcoming ones."""
+    groups = TileGroups()
+    for service in services:
+        tile = Tile(service.code, service.name, service.description, tile_url(service), service.icon)
+        (groups.available if tile.url else groups.upcoming).append(tile)
+    return groups
+
+
+def professional_services(user, organisations: Iterable[Organisation]) -> list[Service]:
+    colleges = COLLEGES if is_agency(user) else colleges_of(organisations)
+    return services_for(colleges, Service.Audience.PROFESSIONAL)
+
+
+def professional_tiles(user, organisations: Iterable[Organisation]) -> TileGroups:
+    return group_tiles(professional_services(user, organisations))
+
+
+def patient_tiles() -> TileGroups:
+    # Patient services are institutional: every patient sees the same set.
+    return group_tiles(services_for((), Service.Audience.PATIENT))
+
+
+# --- Who is behind the account ------------------------------------------------------------
+@dataclass(frozen=True)
+class ProfessionalContext:
+    professional: object | None
+    organisations: list[Organisation]
+
+
+def professional_context(user) -> ProfessionalContext:
+    professional = directory_selectors.professional_of_user(user)
+    return ProfessionalContext(professional, directory_selectors.organisations_of(professional))
+
+
+def patient_of_user(user) -> Patient | None:
+    """The patient record of ``user`` only: a patient never sees another one."""
+    if not can_open_patient_space(user):
+        return None
+    return Patient.objects.filter(user=user).first()
