@@ -33,13 +33,25 @@ INPUT_ROUTES: list[InputRoute] = [
     InputRoute("api:upsert_organisation", "json", user="staff", response="json"),
     InputRoute("api:organisation_by_finess", "query", user="pro", method="GET", kwargs={"finess": "000000000"}, response="json"),
     InputRoute("api:professional_by_idnat", "query", user="pro", method="GET", kwargs={"idnat_ps": "x"}, response="json"),
+    # FHIR (read and search; strict search parameters)
+    InputRoute("fhir:type", "query", method="GET", kwargs={"resource_type": "Organization"}, response="fhir"),
+    InputRoute("fhir:search", "query", method="GET", kwargs={"resource_type": "PractitionerRole"}, response="fhir"),
+    InputRoute("fhir:metadata", "query", method="GET", response="fhir"),
+    InputRoute(
+        "fhir:instance", "query", method="GET", kwargs={"resource_type": "Practitioner", "resource_id": "1"}, response="fhir"
+    ),
 ]
 
 NO_INPUT_ROUTES: dict[str, str] = {
     "healthz": "probe, no input",
     "readyz": "probe, no input",
     "portal:landing": "static page",
-    "portal:home": "page view, no input",
+    "portal:home": "redirects to the home of the account's kind",
+    "portal:pro_home": "page view, no input",
+    "portal:patient_home": "page view, no input",
+    "fhir:root": "FHIR base: 404/405 OperationOutcome",
+    "fhir:history": "history not supported: 405 OperationOutcome",
+    "fhir:unknown": "catch-all: 404 OperationOutcome",
     "directory:organisation": "detail page; the id is resolved or 404",
     "directory:professional": "detail page; the id is resolved or 404",
     "directory:imports": "list page",
