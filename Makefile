@@ -35,8 +35,8 @@ install: $(VENV)/.deps node_modules/.package-lock.json
 demo: install
 	$(BIN)/enrs demo
 
+# `enrs demo` ends by printing the demo accounts table.
 run: demo
-	$(BIN)/enrs demo --accounts
 	ENRS_DEBUG=$${ENRS_DEBUG:-1} $(BIN)/enrs runserver $(HOST):$(PORT)
 
 # The suite runs on SQLite; when ENRS_TEST_DATABASE_URL is set it runs again on
