@@ -58,3 +58,124 @@ class Service(models.Model):
 
     def open_to_college(self, college: str) -> bool:
         return self.institutional or (bool(college) and college in self.eligible_colleges)
+
+
+# --- Access trail -----------------------------------------------------------
+# The trail is append-only: the ORM refuses changes (below) and database
+# triggers refuse them too (migration 0003). Rows reference users, patients and
+# organisations by plain integer ids, not foreign keys, so that deleting a user
+# or merging a patient never cascades into (or is blocked by) the trail.
+
+
+class TrailIsAppendOnly(Exception):
+    """Raised when code tries to change or delete an access-trail row."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TrailIsAppendOnly(_("La piste d'accès est en ajout seul : modification refusée."))
+
+    def delete(self):
+        raise TrailIsAppendOnly(_("La piste d'accès est en ajout seul : suppression refusée."))
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise TrailIsAppendOnly(_("La piste d'accès est en ajout seul : modification refusée."))
+
+    def bulk_create(self, *args, **kwargs):
+        # Bulk inserts would bypass the hash chain; record() is the only way in.
+        raise TrailIsAppendOnly(_("La piste d'accès s'alimente uniquement par enrs.core.audit.record()."))
+
+
+class AppendOnlyModel(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TrailIsAppendOnly(_("La piste d'accès est en ajout seul : modification refusée."))
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TrailIsAppendOnly(_("La piste d'accès est en ajout seul : suppression refusée."))
+
+
+class AccessEvent(AppendOnlyModel):
+    class Action(models.TextChoices):
+        READ = "read", _("Consultation")
+        CREATE = "create", _("Création")
+        UPDATE = "update", _("Modification")
+        DELETE = "delete", _("Suppression")
+        EXPORT = "export", _("Export")
+        PRINT = "print", _("Impression")
+        SEARCH = "search", _("Recherche")
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("Web")
+        API = "api", _("API")
+        FHIR = "fhir", _("FHIR")
+        HL7 = "hl7", _("HL7")
+        ADMIN = "admin", _("Administration")
+        CLI = "cli", _("Ligne de commande")
+
+    sequence = models.PositiveBigIntegerField(_("rang dans la chaîne"), unique=True)
+    occurred_at = models.DateTimeField(_("date"), db_index=True)
+    actor_id = models.BigIntegerField(_("utilisateur (id)"), null=True, blank=True, db_index=True)
+    actor_display = models.CharField(_("utilisateur"), max_length=255, blank=True)
+    role = models.CharField(_("rôle"), max_length=50, blank=True)
+    organisation_id = models.BigIntegerField(_("organisation (id)"), null=True, blank=True)
+    patient_id = models.BigIntegerField(_("patient (id)"), null=True, blank=True, db_index=True)
+    object_type = models.CharField(_("type d'objet"), max_length=100, blank=True)
+    object_id = models.CharField(_("identifiant d'objet"), max_length=100, blank=True)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    channel = models.CharField(_("canal"), max_length=10, choices=Channel.choices)
+    justification = models.TextField(_("justification"), blank=True)
+    break_glass = models.BooleanField(_("bris de glace"), default=False)
+    request_id = models.CharField(_("identifiant de requête"), max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+    previous_hash = models.CharField(_("empreinte précédente"), max_length=64)
+    hash = models.CharField(_("empreinte"), max_length=64)
+
+    class Meta:
+        ordering = ["sequence"]
+        verbose_name = _("accès tracé")
+        verbose_name_plural = _("piste d'accès")
+        indexes = [models.Index(fields=["patient_id", "-occurred_at"], name="core_access_patient_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.action} {self.object_type} {self.object_id}"
+
+
+class AuditAnchor(AppendOnlyModel):
+    """A signed checkpoint of the chain: proves how long it was at a given time."""
+
+    last_sequence = models.PositiveBigIntegerField(_("dernier rang"))
+    last_event_id = models.BigIntegerField(_("dernier événement (id)"))
+    last_hash = models.CharField(_("dernière empreinte"), max_length=64)
+    event_count = models.PositiveBigIntegerField(_("nombre d'événements"))
+    created_at = models.DateTimeField(_("date"))
+    signature = models.CharField(_("signature HMAC"), max_length=64)
+
+    class Meta:
+        ordering = ["last_sequence"]
+        verbose_name = _("ancre de la piste")
+        verbose_name_plural = _("ancres de la piste")
+
+    def __str__(self) -> str:
+        return f"⚓ {self.last_sequence}"
+
+
+class AuditChainHead(models.Model):
+    """One row: the tip of the chain, locked by each writer so it never forks.
+
+    Not part of the evidence (verify reads events and anchors only); it saves
+    the writer a lookup and gives PostgreSQL a row to lock.
+    """
+
+    last_sequence = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64)
+
+    class Meta:
+        db_table = "core_audit_chain_head"

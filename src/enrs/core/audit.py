@@ -1,0 +1,365 @@
+"""The access trail: who touched which personal health data, when and how.
+
+Every access goes through :func:`record`. Events form a hash chain: each row
+stores the SHA-256 of its own canonical serialisation, which includes the
+previous row's hash, so editing or deleting any row breaks every later link.
+A per-database gapless ``sequence`` orders the chain; writers lock the single
+chain-head row so two requests can never append to the same tip (no fork).
+Every ``ENRS_AUDIT_ANCHOR_EVERY`` events (and on ``enrs audit anchor``) an
+HMAC-signed anchor records the chain length and tip, which is what detects a
+truncated tail. ``verify_chain`` walks the whole trail and reports the first
+broken link in French.
+
+The trail joins the caller's transaction: if the caller rolls back, the event
+goes too (nothing was committed, so nothing was disclosed through this
+transaction), and the chain-head lock is held until the caller commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.db import connections, router, transaction
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.ipv6 import clean_ipv6_address
+from django.utils.translation import gettext as _
+
+from enrs.core.middleware import request_id_var
+from enrs.core.models import AccessEvent, AuditAnchor, AuditChainHead
+
+ACTIONS = frozenset(AccessEvent.Action.values)
+CHANNELS = frozenset(AccessEvent.Channel.values)
+GENESIS_HASH = "0" * 64
+HEAD_ID = 1
+ANCHOR_SALT = "enrs.core.audit.anchor"
+_PG_LOCK_KEY = 0x454E5253  # "ENRS": serialises head creation on PostgreSQL
+HASHED_FIELDS = (
+    "sequence",
+    "occurred_at",
+    "actor_id",
+    "actor_display",
+    "role",
+    "organisation_id",
+    "patient_id",
+    "object_type",
+    "object_id",
+    "action",
+    "channel",
+    "justification",
+    "break_glass",
+    "request_id",
+    "ip_address",
+    "previous_hash",
+)
+
+
+def anchor_every() -> int:
+    return int(getattr(settings, "ENRS_AUDIT_ANCHOR_EVERY", 1000))
+
+
+# --- Writing ------------------------------------------------------------------
+
+
+def record(
+    *,
+    actor,
+    action: str,
+    channel: str,
+    patient_id: int | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    organisation_id: int | None = None,
+    role: str = "",
+    justification: str = "",
+    break_glass: bool = False,
+    request=None,
+) -> AccessEvent:
+    """Append one access to the trail and return it (already saved)."""
+    if action not in ACTIONS:
+        raise ValueError(_("Action de piste inconnue : « %(value)s ».") % {"value": action})
+    if channel not in CHANNELS:
+        raise ValueError(_("Canal de piste inconnu : « %(value)s ».") % {"value": channel})
+    event = AccessEvent(
+        occurred_at=timezone.now(),
+        actor_id=_actor_id(actor),
+        actor_display=_actor_display(actor)[:255],
+        role=role[:50],
+        organisation_id=organisation_id,
+        patient_id=patient_id,
+        object_type=str(object_type)[:100],
+        object_id=str(object_id)[:100],
+        action=action,
+        channel=channel,
+        justification=justification,
+        break_glass=bool(break_glass),
+        request_id=_request_id(request),
+        ip_address=_client_ip(request),
+    )
+    alias = router.db_for_write(AccessEvent)
+    with transaction.atomic(using=alias, savepoint=False):
+        last_sequence, last_hash = _lock_chain_head(alias)
+        event.sequence = last_sequence + 1
+        event.previous_hash = last_hash
+        event.hash = event_hash(event)
+        event.save(using=alias)
+        _advance_chain_head(alias, event)
+        if event.sequence % anchor_every() == 0:
+            _write_anchor(alias, event.sequence, event.pk, event.hash, event.sequence)
+    return event
+
+
+def _actor_id(actor) -> int | None:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None
+    return actor.pk
+
+
+def _actor_display(actor) -> str:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return _("Système")
+    full_name = actor.get_full_name() if hasattr(actor, "get_full_name") else ""
+    return full_name.strip() or actor.get_username()
+
+
+def _request_id(request) -> str:
+    from_request = getattr(request, "request_id", "") if request is not None else ""
+    current = from_request or request_id_var.get()
+    return "" if current == "-" else current[:64]
+
+
+def _client_ip(request) -> str | None:
+    if request is None:
+        return None
+    address = request.META.get("REMOTE_ADDR") or ""
+    return normalise_ip(address) or None
+
+
+def normalise_ip(address: str | None) -> str:
+    """The form the database gives back, so the hash survives a round trip."""
+    if not address:
+        return ""
+    if ":" in address:
+        try:
+            return clean_ipv6_address(address)
+        except Exception:  # noqa: BLE001 - an unparsable address is not stored
+            return ""
+    return address
+
+
+def _lock_chain_head(alias: str) -> tuple[int, str]:
+    """Lock the chain tip for this transaction and return (sequence, hash).
+
+    The no-op UPDATE takes the row lock on PostgreSQL (held to commit) and the
+    write lock on SQLite, so the read and the append that follow are serialised.
+    """
+    with connections[alias].cursor() as cursor:
+        row = _touch_head(cursor)
+        if row is None:
+            row = _create_head(cursor, alias)
+    return int(row[0]), row[1]
+
+
+def _touch_head(cursor):
+    cursor.execute(
+        f"UPDATE {AuditChainHead._meta.db_table} SET last_sequence = last_sequence WHERE id = %s "
+        "RETURNING last_sequence, last_hash",
+        [HEAD_ID],
+    )
+    return cursor.fetchone()
+
+
+def _create_head(cursor, alias: str):
+    """First event (or after a flush): rebuild the head from the stored tail."""
+    if connections[alias].vendor == "postgresql":
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
+        row = _touch_head(cursor)
+        if row is not None:
+            return row
+    tail = AccessEvent.objects.using(alias).order_by("-sequence").values_list("sequence", "hash").first()
+    row = tail or (0, GENESIS_HASH)
+    AuditChainHead.objects.using(alias).create(id=HEAD_ID, last_sequence=row[0], last_hash=row[1])
+    return row
+
+
+def _advance_chain_head(alias: str, event: AccessEvent) -> None:
+    with connections[alias].cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {AuditChainHead._meta.db_table} SET last_sequence = %s, last_hash = %s WHERE id = %s",
+            [event.sequence, event.hash, HEAD_ID],
+        )
+
+
+# --- Hashing and anchors ----------------------------------------------------
+
+
+def canonical_payload(values: dict) -> bytes:
+    """Sorted compact JSON of the hashed fields; times in UTC ISO 8601."""
+    payload = {}
+    for name in HASHED_FIELDS:
+        value = values[name]
+        if name == "occurred_at":
+            value = value.astimezone(UTC).isoformat(timespec="microseconds")
+        elif name == "ip_address":
+            value = normalise_ip(value) or None
+        payload[name] = value
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def event_hash(event: AccessEvent) -> str:
+    return _hash_values({name: getattr(event, name) for name in HASHED_FIELDS})
+
+
+def _hash_values(values: dict) -> str:
+    return hashlib.sha256(canonical_payload(values)).hexdigest()
+
+
+def anchor_message(last_sequence: int, last_event_id: int, last_hash: str, event_count: int, created_at: datetime) -> str:
+    stamp = created_at.astimezone(UTC).isoformat(timespec="microseconds")
+    return f"{last_sequence}|{last_event_id}|{last_hash}|{event_count}|{stamp}"
+
+
+def sign_anchor(message: str, secret: str | None = None) -> str:
+    return salted_hmac(ANCHOR_SALT, message, secret=secret, algorithm="sha256").hexdigest()
+
+
+def anchor_signature_valid(anchor: AuditAnchor) -> bool:
+    message = anchor_message(
+        anchor.last_sequence, anchor.last_event_id, anchor.last_hash, anchor.event_count, anchor.created_at
+    )
+    # Fallback keys keep old anchors verifiable after a SECRET_KEY rotation.
+    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return any(hmac.compare_digest(anchor.signature, sign_anchor(message, secret)) for secret in secrets)
+
+
+def _write_anchor(alias: str, last_sequence: int, last_event_id: int, last_hash: str, count: int) -> AuditAnchor:
+    created_at = timezone.now()
+    anchor = AuditAnchor(
+        last_sequence=last_sequence,
+        last_event_id=last_event_id,
+        last_hash=last_hash,
+        event_count=count,
+        created_at=created_at,
+        signature=sign_anchor(anchor_message(last_sequence, last_event_id, last_hash, count, created_at)),
+    )
+    anchor.save(using=alias)
+    return anchor
+
+
+def anchor_now() -> AuditAnchor | None:
+    """Sign the current tip (``enrs audit anchor``); None when the trail is empty."""
+    alias = router.db_for_write(AccessEvent)
+    with transaction.atomic(using=alias):
+        last_sequence, last_hash = _lock_chain_head(alias)
+        if last_sequence == 0:
+            return None
+        tip = AccessEvent.objects.using(alias).filter(sequence=last_sequence).values_list("pk", flat=True).first()
+        if tip is None:
+            return None
+        return _write_anchor(alias, last_sequence, tip, last_hash, last_sequence)
+
+
+# --- Verifying --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    count: int
+    event_id: int | None = None
+    problem: str = ""
+
+
+def _stored_events(alias: str) -> Iterator[dict]:
+    fields = ("pk", "hash", *HASHED_FIELDS)
+    rows = AccessEvent.objects.using(alias).order_by("sequence").values_list(*fields)
+    for row in rows.iterator(chunk_size=5000):
+        yield dict(zip(fields, row, strict=True))
+
+
+def verify_chain() -> VerifyResult:
+    """Walk the whole trail; stop at the first broken link."""
+    alias = router.db_for_write(AccessEvent)
+    expected_sequence, expected_previous, count = 1, GENESIS_HASH, 0
+    hashes_by_sequence: dict[int, tuple[int, str]] = {}
+    anchored = set(AuditAnchor.objects.using(alias).values_list("last_sequence", flat=True))
+    for values in _stored_events(alias):
+        problem = _link_problem(values, expected_sequence, expected_previous)
+        if problem:
+            return VerifyResult(False, count, values["pk"], problem)
+        if values["sequence"] in anchored:
+            hashes_by_sequence[values["sequence"]] = (values["pk"], values["hash"])
+        expected_sequence, expected_previous = values["sequence"] + 1, values["hash"]
+        count += 1
+    return _verify_anchors(alias, count, hashes_by_sequence)
+
+
+def _link_problem(values: dict, expected_sequence: int, expected_previous: str) -> str:
+    if values["sequence"] != expected_sequence:
+        return _(
+            "rang %(found)s trouvé alors que le rang %(expected)s était attendu : "
+            "au moins un événement précédent a été supprimé."
+        ) % {"found": values["sequence"], "expected": expected_sequence}
+    if values["previous_hash"] != expected_previous:
+        return _("l'empreinte précédente enregistrée ne correspond pas à celle de l'événement précédent : lien rompu.")
+    if _hash_values(values) != values["hash"]:
+        return _("le contenu de l'événement a été modifié : son empreinte recalculée ne correspond pas.")
+    return ""
+
+
+def _verify_anchors(alias: str, count: int, hashes_by_sequence: dict[int, tuple[int, str]]) -> VerifyResult:
+    for anchor in AuditAnchor.objects.using(alias).order_by("last_sequence"):
+        if not anchor_signature_valid(anchor):
+            return VerifyResult(
+                False, count, anchor.last_event_id,
+                _("l'ancre n° %(id)s a une signature invalide : ancre falsifiée.") % {"id": anchor.pk},
+            )  # fmt: skip
+        stored = hashes_by_sequence.get(anchor.last_sequence)
+        if stored is None:
+            return VerifyResult(
+                False, count, anchor.last_event_id,
+                _(
+                    "la chaîne a été tronquée : l'ancre n° %(id)s atteste de %(anchored)s événements, "
+                    "il n'en reste que %(count)s."
+                ) % {"id": anchor.pk, "anchored": anchor.event_count, "count": count},
+            )  # fmt: skip
+        if stored[1] != anchor.last_hash:
+            return VerifyResult(
+                False, count, stored[0],
+                _("l'événement ne correspond pas à l'empreinte scellée par l'ancre n° %(id)s.") % {"id": anchor.pk},
+            )  # fmt: skip
+    head = AuditChainHead.objects.using(alias).filter(pk=HEAD_ID).first()
+    if head is not None and head.last_sequence > count:
+        return VerifyResult(
+            False, count, None,
+            _("la chaîne a été tronquée : la tête de chaîne indique %(head)s événements, il n'en reste que %(count)s.")
+            % {"head": head.last_sequence, "count": count},
+        )  # fmt: skip
+    return VerifyResult(True, count)
+
+
+# --- Reading ----------------------------------------------------------------
+
+
+def events_for_patient(patient_id: int):
+    """The patient's own trail, newest first (for the patient page)."""
+    return AccessEvent.objects.filter(patient_id=patient_id).order_by("-occurred_at", "-sequence")
+
+
+def events_for_user(user_id: int):
+    return AccessEvent.objects.filter(actor_id=user_id).order_by("sequence")
+
+
+def events_between(start: datetime | None, end: datetime | None):
+    events = AccessEvent.objects.order_by("sequence")
+    if start is not None:
+        events = events.filter(occurred_at__gte=start)
+    if end is not None:
+        events = events.filter(occurred_at__lt=end)
+    return events
