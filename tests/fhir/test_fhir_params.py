@@ -9,7 +9,7 @@ import pytest
 
 from enrs.directory.models import Organisation, PracticeSituation
 from enrs.fhir import params as p
-from enrs.fhir import text
+from enrs.core import text
 from enrs.fhir.errors import InvalidSearchValue
 
 

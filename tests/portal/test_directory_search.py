@@ -19,11 +19,12 @@ SEARCH = reverse("directory:search")
 # --- The accent-insensitive pattern (pure function) ---------------------------------------
 def test_fold_strips_accents_and_case():
     assert fold("Hélène LEFÈVRE") == "helene lefevre"
-    assert fold("Ça Œuvre") == "ca œuvre"
+    assert fold("Ça Œuvre") == "ca oeuvre"
 
 
 def test_pattern_matches_every_accent_and_case_variant():
-    pattern = re.compile(accent_insensitive_pattern("helene"))
+    # The selectors run the pattern with iregex, as here with IGNORECASE.
+    pattern = re.compile(accent_insensitive_pattern("helene"), re.IGNORECASE)
     for name in ("Hélène", "HÉLÈNE", "helene", "Hélene", "Marie-Hélène"):
         assert pattern.search(name), name
     assert not pattern.search("Hellène")
@@ -46,7 +47,7 @@ LETTERS = "abcdefghijklmnopqrstuvwxyzàâäéèêëîïôöùûüçñÿABCDEÉÈ
 
 @given(name=st.text(alphabet=LETTERS, max_size=20), term=st.text(alphabet=LETTERS, min_size=1, max_size=5))
 def test_pattern_agrees_with_folded_containment(name, term):
-    assert bool(re.search(accent_insensitive_pattern(term), name)) == (fold(term) in fold(name))
+    assert bool(re.search(accent_insensitive_pattern(term), name, re.IGNORECASE)) == (fold(term) in fold(name))
 
 
 # --- The screen -------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """Case- and accent-insensitive string matching that runs the same on SQLite and PostgreSQL.
 
+Shared by the directory search screens and the FHIR string search parameters.
+
 Neither database folds accents without an extension (PostgreSQL's
 ``unaccent`` needs a migration and a superuser), so the search value is
 folded in Python and turned into a regular expression whose letters are
@@ -31,6 +33,8 @@ _FOLDED_LIGATURES = {"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"}
 # "Saint-Lô", "d'Harcourt" or "C.H.U. (site nord)" are split on them.
 WORD_SEPARATORS = " -'’.,/()"
 _WORD_START = "(?:^|[- '’.,/()])"
+_INTERCHANGEABLE_SEPARATORS = frozenset("-'’ ")
+_SEPARATOR_CLASS = "[-'’ ]"
 _SPLIT_RE = re.compile(r"[\s\-'’.,/()]+")
 
 
@@ -47,6 +51,9 @@ def words(text: str) -> list[str]:
 
 
 def _char_pattern(ch: str) -> str:
+    if ch in _INTERCHANGEABLE_SEPARATORS:
+        # "Jean Pierre" finds "Jean-Pierre", "d ornano" finds "d'Ornano".
+        return _SEPARATOR_CLASS
     if ch in _VARIANTS:
         return f"[{_VARIANTS[ch]}]"
     if ch.isascii():

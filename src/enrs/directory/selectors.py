@@ -6,7 +6,7 @@ turned into a regular expression whose letters are character classes of every
 accented and cased variant (``helene`` -> ``[hH][eéèêëEÉÈÊË]...``). Both
 databases evaluate such a class natively (SQLite through Django's Python REGEXP
 function), so "helene lefevre", "HÉLÈNE" and "Lefèvre" all find "Hélène
-Lefèvre". The price is a sequential scan; at regional scale (tens of thousands
+Lefèvre" (the pattern builder is shared with FHIR: ``enrs.core.text``). The price is a sequential scan; at regional scale (tens of thousands
 of rows) that stays in the tens of milliseconds. A trigram index on an
 unaccented expression is the PostgreSQL upgrade path if volumes grow.
 """
@@ -14,58 +14,22 @@ unaccented expression is the PostgreSQL upgrade path if volumes grow.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from enrs.core.text import fold, folded_pattern
 from enrs.directory.models import Organisation, PracticeSituation, Professional
 
 MAX_TERMS = 6
 MAX_TERM_LENGTH = 40
 
-_ACCENTED = {
-    "a": "aàâäáãå",
-    "c": "cç",
-    "e": "eéèêë",
-    "i": "iîïíì",
-    "n": "nñ",
-    "o": "oôöóòõ",
-    "u": "uùûüú",
-    "y": "yÿý",
-}
-# Hyphens, apostrophes and spaces are interchangeable in French names
-# ("Jean Pierre" finds "Jean-Pierre", "d ornano" finds "d'Ornano").
-_SEPARATOR_CLASS = "[-'’ ]"
-_SEPARATORS = set("-'’ ")
-
-
-def fold(text: str) -> str:
-    """Lower-case ``text`` and strip its accents ("Hélène" -> "helene")."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-
-
-def _char_pattern(ch: str) -> str:
-    if ch in _SEPARATORS:
-        return _SEPARATOR_CLASS
-    if ch in _ACCENTED:
-        variants = _ACCENTED[ch]
-        return f"[{variants}{variants.upper()}]"
-    if ch.isascii() and ch.isalpha():
-        return f"[{ch}{ch.upper()}]"
-    return re.escape(ch)
 
 
 def accent_insensitive_pattern(term: str) -> str:
-    """A regular expression matching ``term`` whatever its accents and case.
-
-    Only characters both SQLite (Python ``re``) and PostgreSQL (ARE) read the
-    same way are produced: literal characters, bracket classes and escaped
-    punctuation.
-    """
-    return "".join(_char_pattern(ch) for ch in fold(term))
+    """A regular expression matching ``term`` whatever its accents, case and separators."""
+    return folded_pattern(fold(term))
 
 
 def search_terms(query: str) -> list[str]:
@@ -78,7 +42,7 @@ def _matches_any(fields: tuple[str, ...], term: str) -> Q:
     pattern = accent_insensitive_pattern(term)
     condition = Q()
     for field in fields:
-        condition |= Q(**{f"{field}__regex": pattern})
+        condition |= Q(**{f"{field}__iregex": pattern})
     return condition
 
 

@@ -25,7 +25,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from enrs.fhir import dates, text
+from enrs.core import text
+from enrs.fhir import dates
 from enrs.fhir.errors import InvalidSearchValue
 
 NOTHING = Q(pk__in=[])
