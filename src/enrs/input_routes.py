@@ -33,6 +33,14 @@ INPUT_ROUTES: list[InputRoute] = [
     InputRoute("api:upsert_organisation", "json", user="staff", response="json"),
     InputRoute("api:organisation_by_finess", "query", user="pro", method="GET", kwargs={"finess": "000000000"}, response="json"),
     InputRoute("api:professional_by_idnat", "query", user="pro", method="GET", kwargs={"idnat_ps": "x"}, response="json"),
+    # System-to-system access (connectors, OAuth2 client credentials; docs/security/connectors.md).
+    # The token and revocation endpoints answer OAuth2 JSON errors with a French "detail";
+    # the connector API routes are swept anonymously here (401) and with a real token in
+    # tests/connectors/test_directory_api.py.
+    InputRoute("oauth:token", "form", response="json"),
+    InputRoute("oauth:revoke", "form", response="json"),
+    InputRoute("api:update_organisation_contacts", "json", method="PATCH", kwargs={"finess": "000000000"}, response="json"),
+    InputRoute("api:organisation_for_connector", "query", method="GET", kwargs={"finess": "000000000"}, response="json"),
     # FHIR (read and search; strict search parameters)
     InputRoute("fhir:type", "query", method="GET", kwargs={"resource_type": "Organization"}, response="fhir"),
     InputRoute("fhir:search", "query", method="GET", kwargs={"resource_type": "PractitionerRole"}, response="fhir"),

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "enrs.core",
     "enrs.accounts",
     "enrs.access",
+    "enrs.connectors",
     "enrs.directory",
     "enrs.identity",
     "enrs.fhir",
@@ -261,3 +262,22 @@ ENRS_REGION_NAME = os.environ.get("ENRS_REGION_NAME", "Normandie")
 ENRS_FHIR_BASE_URL = os.environ.get("ENRS_FHIR_BASE_URL", "")  # empty: derived from the request
 ENRS_FHIR_DEFAULT_COUNT = int(os.environ.get("ENRS_FHIR_DEFAULT_COUNT", 20))
 ENRS_FHIR_MAX_COUNT = int(os.environ.get("ENRS_FHIR_MAX_COUNT", 200))
+
+# --- OAuth2 / connectors (system-to-system access; docs/security/connectors.md) ---
+# Connectors get short-lived Bearer tokens through the client-credentials grant;
+# scopes are data in enrs.connectors.scopes, granted per connector. Client
+# secrets are hashed (DOT default) and tokens are stored as checksums only.
+# Named explicitly: Connector links to it and its migration refers to this setting.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": int(os.environ.get("ENRS_OAUTH_ACCESS_TOKEN_SECONDS", 3600)),
+    "SCOPES_BACKEND_CLASS": "enrs.connectors.scopes.ConnectorScopes",
+    "OAUTH2_VALIDATOR_CLASS": "enrs.connectors.oauth.ConnectorOAuth2Validator",
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+}
+# Token and revocation endpoints: "<count>/<seconds>" per client id and per IP address.
+ENRS_OAUTH_RATE_LIMIT_CLIENT = os.environ.get("ENRS_OAUTH_RATE_LIMIT_CLIENT", "10/60")
+ENRS_OAUTH_RATE_LIMIT_IP = os.environ.get("ENRS_OAUTH_RATE_LIMIT_IP", "30/60")

@@ -1,0 +1,52 @@
+"""The named scopes a connector may be granted, as data.
+
+Each scope is a capability on one service family (``<service>:<capability>``).
+Scopes planned for later services are listed in docs/security/connectors.md and
+join this table when the service that checks them exists: a scope nothing
+checks would only give a false sense of control.
+
+``ConnectorScopes`` is django-oauth-toolkit's scopes backend: the token
+endpoint grants only scopes that are both known here and allowed to the
+requesting connector.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from oauth2_provider.scopes import BaseScopes
+
+DIRECTORY_READ = "annuaire:lecture"
+DIRECTORY_WRITE = "annuaire:ecriture"
+
+SCOPES: dict[str, str] = {
+    DIRECTORY_READ: _("Lire la fiche complète (coordonnées comprises) des structures de son organisation"),
+    DIRECTORY_WRITE: _("Mettre à jour les coordonnées des structures de son organisation"),
+}
+
+
+def scope_choices() -> list[tuple[str, str]]:
+    return [(name, f"{name} — {label}") for name, label in SCOPES.items()]
+
+
+def unknown_scopes(names) -> list[str]:
+    return sorted(set(names) - set(SCOPES))
+
+
+def _connector_of(application):
+    # Imported here: the scopes backend is loaded by DOT settings before apps are ready.
+    from enrs.connectors.selectors import active_connector_for_application
+
+    return active_connector_for_application(application) if application is not None else None
+
+
+class ConnectorScopes(BaseScopes):
+    def get_all_scopes(self):
+        return {name: str(label) for name, label in SCOPES.items()}
+
+    def get_available_scopes(self, application=None, request=None, *args, **kwargs):
+        connector = _connector_of(application)
+        return [] if connector is None else [s for s in connector.allowed_scopes if s in SCOPES]
+
+    def get_default_scopes(self, application=None, request=None, *args, **kwargs):
+        # A request without ``scope`` gets every scope the connector is allowed (RFC 6749 §3.3).
+        return self.get_available_scopes(application, request)
