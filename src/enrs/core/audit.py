@@ -17,6 +17,7 @@ transaction), and the chain-head lock is held until the caller commits.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import hmac
 import json
@@ -30,6 +31,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.ipv6 import clean_ipv6_address
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from enrs.core.middleware import request_id_var
 from enrs.core.models import AccessEvent, AuditAnchor, AuditChainHead
@@ -103,16 +105,45 @@ def record(
         ip_address=_client_ip(request),
     )
     alias = router.db_for_write(AccessEvent)
-    with transaction.atomic(using=alias, savepoint=False):
-        last_sequence, last_hash = _lock_chain_head(alias)
+    connection = connections[alias]
+    with transaction.atomic(using=alias, savepoint=False), connection.cursor() as cursor:
+        last_sequence, last_hash = _lock_chain_head(cursor, alias)
         event.sequence = last_sequence + 1
         event.previous_hash = last_hash
         event.hash = event_hash(event)
-        event.save(using=alias)
-        _advance_chain_head(alias, event)
+        _insert_and_advance(cursor, connection, event)
         if event.sequence % anchor_every() == 0:
             _write_anchor(alias, event.sequence, event.pk, event.hash, event.sequence)
+    event._state.adding, event._state.db = False, alias
     return event
+
+
+# The hot path skips the ORM's insert machinery (several times the cost of the
+# SQL itself); the row is the same one ``AccessEvent.save()`` would write.
+_INSERT_FIELDS = (*HASHED_FIELDS, "hash")
+_INSERT_SQL = (
+    f'INSERT INTO "{AccessEvent._meta.db_table}" ('
+    + ", ".join(f'"{AccessEvent._meta.get_field(name).column}"' for name in _INSERT_FIELDS)
+    + ") VALUES ("
+    + ", ".join(["%s"] * len(_INSERT_FIELDS))
+    + ') RETURNING "id"'
+)
+_ADVANCE_HEAD_SQL = f"UPDATE {AuditChainHead._meta.db_table} SET last_sequence = %s, last_hash = %s WHERE id = %s"
+# PostgreSQL: one round trip for both writes (a data-modifying CTE).
+_INSERT_AND_ADVANCE_SQL = f"WITH advanced AS ({_ADVANCE_HEAD_SQL}) {_INSERT_SQL}"
+
+
+def _insert_and_advance(cursor, connection, event: AccessEvent) -> None:
+    values = [getattr(event, name) for name in _INSERT_FIELDS]
+    values[_INSERT_FIELDS.index("occurred_at")] = connection.ops.adapt_datetimefield_value(event.occurred_at)
+    head = [event.sequence, event.hash, HEAD_ID]
+    if connection.vendor == "postgresql":
+        cursor.execute(_INSERT_AND_ADVANCE_SQL, head + values)
+        event.pk = cursor.fetchone()[0]
+        return
+    cursor.execute(_INSERT_SQL, values)
+    event.pk = cursor.fetchone()[0]
+    cursor.execute(_ADVANCE_HEAD_SQL, head)
 
 
 def _actor_id(actor) -> int | None:
@@ -121,9 +152,12 @@ def _actor_id(actor) -> int | None:
     return actor.pk
 
 
+SYSTEM_ACTOR_LABEL = _lazy("Système")
+
+
 def _actor_display(actor) -> str:
     if actor is None or not getattr(actor, "is_authenticated", False):
-        return _("Système")
+        return str(SYSTEM_ACTOR_LABEL)
     full_name = actor.get_full_name() if hasattr(actor, "get_full_name") else ""
     return full_name.strip() or actor.get_username()
 
@@ -153,16 +187,15 @@ def normalise_ip(address: str | None) -> str:
     return address
 
 
-def _lock_chain_head(alias: str) -> tuple[int, str]:
+def _lock_chain_head(cursor, alias: str) -> tuple[int, str]:
     """Lock the chain tip for this transaction and return (sequence, hash).
 
     The no-op UPDATE takes the row lock on PostgreSQL (held to commit) and the
     write lock on SQLite, so the read and the append that follow are serialised.
     """
-    with connections[alias].cursor() as cursor:
-        row = _touch_head(cursor)
-        if row is None:
-            row = _create_head(cursor, alias)
+    row = _touch_head(cursor)
+    if row is None:
+        row = _create_head(cursor, alias)
     return int(row[0]), row[1]
 
 
@@ -186,14 +219,6 @@ def _create_head(cursor, alias: str):
     row = tail or (0, GENESIS_HASH)
     AuditChainHead.objects.using(alias).create(id=HEAD_ID, last_sequence=row[0], last_hash=row[1])
     return row
-
-
-def _advance_chain_head(alias: str, event: AccessEvent) -> None:
-    with connections[alias].cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {AuditChainHead._meta.db_table} SET last_sequence = %s, last_hash = %s WHERE id = %s",
-            [event.sequence, event.hash, HEAD_ID],
-        )
 
 
 # --- Hashing and anchors ----------------------------------------------------
@@ -255,8 +280,8 @@ def _write_anchor(alias: str, last_sequence: int, last_event_id: int, last_hash:
 def anchor_now() -> AuditAnchor | None:
     """Sign the current tip (``enrs audit anchor``); None when the trail is empty."""
     alias = router.db_for_write(AccessEvent)
-    with transaction.atomic(using=alias):
-        last_sequence, last_hash = _lock_chain_head(alias)
+    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+        last_sequence, last_hash = _lock_chain_head(cursor, alias)
         if last_sequence == 0:
             return None
         tip = AccessEvent.objects.using(alias).filter(sequence=last_sequence).values_list("pk", flat=True).first()
@@ -363,3 +388,163 @@ def events_between(start: datetime | None, end: datetime | None):
     if end is not None:
         events = events.filter(occurred_at__lt=end)
     return events
+
+
+# --- DPO export -----------------------------------------------------------
+
+EXPORT_HEADERS = (
+    _lazy("Rang"),
+    _lazy("Date (heure de Paris)"),
+    _lazy("Utilisateur (id)"),
+    _lazy("Utilisateur"),
+    _lazy("Rôle"),
+    _lazy("Organisation (id)"),
+    _lazy("Patient (id)"),
+    _lazy("Type d'objet"),
+    _lazy("Identifiant d'objet"),
+    _lazy("Action"),
+    _lazy("Canal"),
+    _lazy("Justification"),
+    _lazy("Bris de glace"),
+    _lazy("Identifiant de requête"),
+    _lazy("Adresse IP"),
+    _lazy("Empreinte"),
+)
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    """Text for a CSV cell; free text that Excel would run as a formula is defused."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def export_rows(events) -> Iterator[list[str]]:
+    actions, channels = dict(AccessEvent.Action.choices), dict(AccessEvent.Channel.choices)
+    paris = timezone.get_default_timezone()
+    yield [str(header) for header in EXPORT_HEADERS]
+    for event in events.iterator(chunk_size=2000):
+        yield [
+            _cell(value)
+            for value in (
+                event.sequence,
+                timezone.localtime(event.occurred_at, paris).strftime("%d/%m/%Y %H:%M:%S"),
+                event.actor_id,
+                event.actor_display,
+                event.role,
+                event.organisation_id,
+                event.patient_id,
+                event.object_type,
+                event.object_id,
+                actions.get(event.action, event.action),
+                channels.get(event.channel, event.channel),
+                event.justification,
+                _("oui") if event.break_glass else _("non"),
+                event.request_id,
+                event.ip_address,
+                event.hash,
+            )
+        ]
+
+
+def write_export(events, stream) -> int:
+    """Write the CSV the DPO opens in Excel (';' separated, BOM); return the row count."""
+    stream.write("\ufeff")
+    writer = csv.writer(stream, delimiter=";", lineterminator="\r\n")
+    count = -1
+    for count, row in enumerate(export_rows(events)):  # noqa: B007 - count is the result
+        writer.writerow(row)
+    return count
+
+
+def export_events(*, patient_id=None, user_id=None, start=None, end=None):
+    """The events a DPO export selects; filters combine."""
+    events = events_between(start, end)
+    if patient_id is not None:
+        events = events.filter(patient_id=patient_id)
+    if user_id is not None:
+        events = events.filter(actor_id=user_id)
+    return events
+
+
+def describe_export(*, patient_id=None, user_id=None, start=None, end=None) -> str:
+    parts = []
+    if patient_id is not None:
+        parts.append(f"patient={patient_id}")
+    if user_id is not None:
+        parts.append(f"user={user_id}")
+    if start is not None:
+        parts.append(f"from={start.isoformat()}")
+    if end is not None:
+        parts.append(f"to={end.isoformat()}")
+    return " ".join(parts)[:100]
+
+
+# --- Database guard ---------------------------------------------------------
+# Triggers refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL) on the trail
+# tables, so that even raw SQL through the application's connection cannot
+# rewrite history. Someone who can drop a trigger can still tamper: that is
+# what the hash chain and the anchors detect.
+
+GUARDED_TABLES = ("core_accessevent", "core_auditanchor")
+_REFUSAL = "piste d''accès en ajout seul : modification et suppression refusées"
+
+
+def _sqlite_guard_sql() -> list[str]:
+    statements = []
+    for table in GUARDED_TABLES:
+        for operation in ("UPDATE", "DELETE"):
+            statements.append(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_no_{operation.lower()} BEFORE {operation} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{_REFUSAL}'); END"
+            )
+    return statements
+
+
+def _postgresql_guard_sql() -> list[str]:
+    statements = [
+        "CREATE OR REPLACE FUNCTION enrs_audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN RAISE EXCEPTION '{_REFUSAL} (%% sur %%)', TG_OP, TG_TABLE_NAME "
+        "USING ERRCODE = 'insufficient_privilege'; END $$"
+    ]
+    for table in GUARDED_TABLES:
+        statements += [
+            f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION enrs_audit_refuse_change()",
+            f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}",
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION enrs_audit_refuse_change()",
+        ]
+    return statements
+
+
+def _guard_removal_sql(vendor: str) -> list[str]:
+    if vendor == "postgresql":
+        statements = []
+        for table in GUARDED_TABLES:
+            statements += [
+                f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
+                f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}",
+            ]
+        return [*statements, "DROP FUNCTION IF EXISTS enrs_audit_refuse_change()"]
+    return [f"DROP TRIGGER IF EXISTS {t}_no_{op} " for t in GUARDED_TABLES for op in ("update", "delete")]
+
+
+def install_guard(connection) -> None:
+    if connection.vendor == "postgresql":
+        statements = _postgresql_guard_sql()
+    elif connection.vendor == "sqlite":
+        statements = _sqlite_guard_sql()
+    else:
+        return
+    with connection.cursor() as cursor:
+        for statement in statements:
+            # With params the drivers turn '%%' into a literal '%'.
+            cursor.execute(statement, [])
+
+
+def remove_guard(connection) -> None:
+    with connection.cursor() as cursor:
+        for statement in _guard_removal_sql(connection.vendor):
+            cursor.execute(statement, [])

@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from enrs.core.models import COLLEGES, Service
 from enrs.core.services_registry import services_for, tile_url
 from enrs.directory import selectors as directory_selectors
-from enrs.directory.models import Organisation
+from enrs.directory.models import Organisation, Professional
 from enrs.identity.models import Patient
 
 
@@ -114,3 +114,44 @@ def patient_of_user(user) -> Patient | None:
     if not can_open_patient_space(user):
         return None
     return Patient.objects.filter(user=user).first()
+
+
+# --- Who accessed my record ---------------------------------------------------------------
+ACCESS_HISTORY_PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class AccessRow:
+    event: object
+    who: str
+    organisation: str
+    by_patient: bool
+
+
+def access_history_rows(events, user) -> list[AccessRow]:
+    """Trail events as the patient reads them: names, not ids."""
+    from enrs.core.audit import SYSTEM_ACTOR_LABEL
+
+    events = list(events)
+    organisation_ids = {event.organisation_id for event in events if event.organisation_id}
+    organisations = Organisation.objects.in_bulk(organisation_ids) if organisation_ids else {}
+    names = _professional_names({event.actor_id for event in events if event.actor_id})
+    rows = []
+    for event in events:
+        organisation = organisations.get(event.organisation_id)
+        rows.append(
+            AccessRow(
+                event=event,
+                who=names.get(event.actor_id) or event.actor_display or str(SYSTEM_ACTOR_LABEL),
+                organisation=organisation.name if organisation else "",
+                by_patient=event.actor_id is not None and event.actor_id == user.pk,
+            )
+        )
+    return rows
+
+
+def _professional_names(user_ids: set[int]) -> dict[int, str]:
+    """The directory name of each account (the account's own name is the fallback)."""
+    if not user_ids:
+        return {}
+    return {pro.user_id: pro.display_name for pro in Professional.objects.filter(user_id__in=user_ids)}

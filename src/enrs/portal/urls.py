@@ -9,4 +9,5 @@ urlpatterns = [
     path("accueil/", views.home, name="home"),
     path("espace-pro/", views.pro_home, name="pro_home"),
     path("espace-patient/", views.patient_home, name="patient_home"),
+    path("espace-patient/acces-a-mon-dossier/", views.access_history, name="access_history"),
 ]

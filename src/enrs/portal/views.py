@@ -10,9 +10,12 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
+from enrs.core import audit
 from enrs.portal import selectors
+from enrs.portal.forms import AccessHistoryForm
 
 
 def _space_required(may_open):
@@ -58,14 +61,49 @@ def pro_home(request):
     )
 
 
+def _record_own_access(request, patient, object_type: str) -> None:
+    """The patient reading his own data is traced too, so the trail is complete."""
+    audit.record(
+        actor=request.user,
+        action="read",
+        channel="web",
+        patient_id=patient.pk,
+        object_type=object_type,
+        object_id=str(patient.pk),
+        role="patient",
+        request=request,
+    )
+
+
 @_space_required(selectors.can_open_patient_space)
 def patient_home(request):
+    patient = selectors.patient_of_user(request.user)
+    if patient is not None:
+        _record_own_access(request, patient, "identity.Patient")
     return render(
         request,
         "portal/patient_home.html",
         {
             "nav_section": "home",
-            "patient": selectors.patient_of_user(request.user),
+            "patient": patient,
             "tiles": selectors.patient_tiles(),
         },
     )
+
+
+@_space_required(selectors.can_open_patient_space)
+def access_history(request):
+    """« Qui a consulté mon dossier » : the patient's own trail, newest first."""
+    form = AccessHistoryForm(request.GET)
+    patient = selectors.patient_of_user(request.user)
+    context = {"nav_section": "access_history", "form": form, "patient": patient, "rows": [], "page": None}
+    if not form.is_valid():
+        return render(request, "portal/access_history.html", context, status=400)
+    if patient is not None:
+        page = Paginator(audit.events_for_patient(patient.pk), selectors.ACCESS_HISTORY_PAGE_SIZE).get_page(
+            form.page_number()
+        )
+        context.update(page=page, rows=selectors.access_history_rows(page.object_list, request.user))
+        # Recorded after the query, so the patient sees the trail as it was when he asked.
+        _record_own_access(request, patient, "core.AccessEvent")
+    return render(request, "portal/access_history.html", context)
