@@ -82,10 +82,26 @@ NO_INPUT_ROUTES: dict[str, str] = {
     "account_reset_password_from_key_done": "information page",
     "account_reset_password_from_key": "the key is checked by allauth before the form is shown",
     "account_reset_password_done": "information page",
+    # Authentication (S1): allauth MFA and social login; behaviour tested in tests/accounts/
+    "mfa_index": "page view, no input",
+    "mfa_authenticate": "TOTP code form reachable only during a pending login (redirects otherwise); tested in tests/accounts/test_mfa.py",
+    "mfa_reauthenticate": "TOTP code form reachable only by a user with a TOTP who must re-authenticate",
+    "mfa_activate_totp": "behind re-authentication (redirects first); wrong codes tested in tests/accounts/test_mfa.py",
+    "mfa_deactivate_totp": "behind re-authentication; a confirmation POST without fields",
+    "mfa_view_recovery_codes": "behind re-authentication; page view",
+    "mfa_download_recovery_codes": "behind re-authentication; file download",
+    "mfa_generate_recovery_codes": "behind re-authentication; a confirmation POST without fields",
+    "socialaccount_connections": "behind re-authentication; a PSC account cannot be disconnected from a password-less account",
+    "socialaccount_login_cancelled": "information page",
+    "socialaccount_login_error": "information page",
+    "socialaccount_signup": "closed: PSC accounts are created from the directory, never through a form",
+    "openid_connect_login": "starts the PSC redirect (POST without fields, CSRF-protected); 404 when PSC is not configured",
+    "openid_connect_callback": "404 unless PSC is configured; bad, expired and replayed state tested against a real provider in tests/accounts/test_psc_oidc.py",
 }
 
 # Whole URL namespaces or path prefixes handled elsewhere.
 EXCLUDED_PREFIXES: dict[str, str] = {
     "admin/": "Django admin: its ModelForms validate through the models' own validators",
     "static/": "static files",
+    "comptes/social/": "allauth's unnamed legacy aliases of comptes/3rdparty/ (same views, classified there) (S1)",
 }

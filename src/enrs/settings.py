@@ -130,14 +130,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Authentication --------------------------------------------------------
+# --- Authentication (docs/security/authentication.md) -------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",  # argon2id
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -145,23 +145,97 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "enrs.accounts.validators.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "portal:landing"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# Global default; self-registered patients are always held to "mandatory" by
+# enrs.accounts.stages.PatientEmailVerificationStage.
 ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ENRS_EMAIL_VERIFICATION", "optional")
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_ALLOW_REGISTRATION = env_bool("ENRS_ALLOW_REGISTRATION", False)
 ACCOUNT_ADAPTER = "enrs.accounts.adapter.AccountAdapter"
+# Brute force: 10 failures a minute per IP slow an attacker down; 5 failures on one
+# account lock it for 15 minutes, even with the right password afterwards.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": os.environ.get("ENRS_LOGIN_FAILED_RATE", "10/m/ip,5/15m/key"),
+    "reauthenticate": "5/m/user",
+    "reset_password": "20/m/ip,5/m/key",
+    "signup": "10/m/ip",
+}
+ACCOUNT_REAUTHENTICATION_TIMEOUT = int(os.environ.get("ENRS_REAUTHENTICATION_TIMEOUT", 300))
+
+# Pro Santé Connect: an OpenID Connect provider configured from the environment.
+# Without ENRS_PSC_ISSUER the button is hidden and the PSC routes answer 404.
+ENRS_PSC_ISSUER = os.environ.get("ENRS_PSC_ISSUER", "")
+ENRS_PSC_CLIENT_ID = os.environ.get("ENRS_PSC_CLIENT_ID", "")
+ENRS_PSC_CLIENT_SECRET = os.environ.get("ENRS_PSC_CLIENT_SECRET", "")
+ENRS_PSC_ACR_VALUES = os.environ.get("ENRS_PSC_ACR_VALUES", "eidas1")
+ENRS_PSC_SCOPES = os.environ.get("ENRS_PSC_SCOPES", "openid scope_all").split()
+ENRS_PSC_ID_CLAIM = os.environ.get("ENRS_PSC_ID_CLAIM", "SubjectNameID")
+
+
+def psc_app(issuer: str, client_id: str, secret: str, acr_values: str, scopes: list[str]) -> dict:
+    """The allauth ``openid_connect`` app for PSC (tests build theirs with the same function)."""
+    return {
+        "provider_id": "psc",
+        "name": "Pro Santé Connect",
+        "client_id": client_id,
+        "secret": secret,
+        "settings": {
+            "server_url": issuer,
+            "scope": scopes,
+            "auth_params": {"acr_values": acr_values} if acr_values else {},
+            "oauth_pkce_enabled": True,
+            "token_auth_method": "client_secret_post",
+        },
+    }
+
+
+SOCIALACCOUNT_ADAPTER = "enrs.accounts.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_ONLY = False
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"  # the identity comes from PSC and the directory
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # never link by e-mail: only by idNatPS
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = int(os.environ.get("ENRS_PSC_TIMEOUT", 10))
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            psc_app(ENRS_PSC_ISSUER, ENRS_PSC_CLIENT_ID, ENRS_PSC_CLIENT_SECRET, ENRS_PSC_ACR_VALUES, ENRS_PSC_SCOPES)
+        ]
+        if ENRS_PSC_ISSUER
+        else [],
+    }
+}
+
+# MFA: TOTP is the "OTP connection" of professionals without a CPS card.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = os.environ.get("ENRS_MFA_ISSUER", "ENRS")
+MFA_TOTP_TOLERANCE = 1
+ENRS_REQUIRE_MFA_FOR_PROFESSIONALS = env_bool("ENRS_REQUIRE_MFA_FOR_PROFESSIONALS", True)
 
 # --- Sessions and security headers ----------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("ENRS_SECURE_COOKIES", not DEBUG and env_bool("ENRS_HTTPS", False))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SESSION_COOKIE_AGE = int(os.environ.get("ENRS_SESSION_AGE", 8 * 3600))
+SESSION_COOKIE_SAMESITE = "Lax"  # "Strict" would drop the cookie on the return from PSC
+SESSION_COOKIE_AGE = int(os.environ.get("ENRS_SESSION_AGE", 8 * 3600))  # absolute lifetime
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+ENRS_SESSION_IDLE_TIMEOUT = int(os.environ.get("ENRS_SESSION_IDLE_TIMEOUT", 1800))
+# Appended here (not in MIDDLEWARE above) so that this block stays self-contained:
+# they need the session, the user and messages, and must run inside CSPMiddleware.
+MIDDLEWARE += [
+    "enrs.accounts.middleware.IdleTimeoutMiddleware",
+    "enrs.accounts.middleware.ProfessionalMfaMiddleware",
+    "enrs.accounts.middleware.PscFormActionMiddleware",
+]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
