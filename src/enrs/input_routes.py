@@ -50,6 +50,10 @@ INPUT_ROUTES: list[InputRoute] = [
     ),
     # Security S2: access trail (the patient's "who accessed my record" page; only ?page=)
     InputRoute("portal:access_history", "query", user="patient", method="GET"),
+    # Habilitations (S3): break-glass search and opening, patient oppositions
+    InputRoute("access:break_glass_search", "query", user="pro", method="GET"),
+    InputRoute("access:break_glass_open", "form", user="pro"),
+    InputRoute("access:my_consent", "form", user="patient"),
 ]
 
 NO_INPUT_ROUTES: dict[str, str] = {
@@ -97,6 +101,8 @@ NO_INPUT_ROUTES: dict[str, str] = {
     "socialaccount_signup": "closed: PSC accounts are created from the directory, never through a form",
     "openid_connect_login": "starts the PSC redirect (POST without fields, CSRF-protected); 404 when PSC is not configured",
     "openid_connect_callback": "404 unless PSC is configured; bad, expired and replayed state tested against a real provider in tests/accounts/test_psc_oidc.py",
+    # Habilitations (S3)
+    "access:patient_identity": "detail page; the id is resolved or 404, then checked by the permission API",
 }
 
 # Whole URL namespaces or path prefixes handled elsewhere.

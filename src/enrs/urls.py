@@ -22,6 +22,7 @@ urlpatterns = [
     path("annuaire/", include("enrs.directory.urls")),
     path("fhir/", include("enrs.fhir.urls")),
     path("api/", api.urls),
+    path("habilitations/", include("enrs.access.urls")),  # S3: habilitations
     path("oauth/", include("enrs.connectors.urls")),  # OAuth2 token/revoke for connectors
     path("", include("enrs.portal.urls")),
 ]

@@ -10,3 +10,8 @@ class AccessConfig(AppConfig):
     name = "enrs.access"
     label = "access"
     verbose_name = "Habilitations"
+
+    def ready(self) -> None:
+        from enrs.access import rules
+
+        rules.register()

@@ -1,19 +1,23 @@
 """Agency back office for patient identities (foundation subset).
 
 Kept minimal on purpose: identity vigilance (INS, RNIV statuses, merges) will
-have its own screens with the access trail; the admin only finds a patient
-and fixes a trait or the account link.
+have its own screens; the admin only finds a patient and fixes a trait or the
+account link. Like every screen on patient data it goes through the permission
+API (``enrs.core.permissions``, rules of ``enrs.access``) on top of Django's
+model permissions, and leaves a line in the access trail for each list, open,
+change and deletion (channel "admin").
 """
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from enrs.core import validators
+from enrs.core import audit, permissions, validators
 from enrs.identity.models import Patient
 
 
@@ -53,3 +57,48 @@ class PatientAdmin(admin.ModelAdmin):
         (_("Traits complémentaires"), {"fields": ("used_name", "used_first_name", "commune_insee", "city", "email", "phone")}),
         (_("Compte et suivi"), {"fields": ("user", "source", "created_at", "updated_at")}),
     )
+
+    # --- Permission API and access trail --------------------------------------------------
+    def get_queryset(self, request):
+        return permissions.filter_allowed(request.user, "read", super().get_queryset(request))
+
+    def has_view_permission(self, request, obj=None):
+        allowed = super().has_view_permission(request, obj)
+        return allowed and (obj is None or permissions.can(request.user, "read", obj))
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and permissions.can(request.user, "create", Patient())
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and permissions.can(request.user, "update", obj or Patient())
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and permissions.can(request.user, "delete", obj or Patient())
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET" and self.has_view_or_change_permission(request):
+            audit.record(actor=request.user, action="search", channel="admin", object_type="identity.Patient", request=request)
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            patient = self.get_object(request, unquote(object_id))
+            if patient is not None:
+                permissions.require(request.user, "read", patient, channel="admin", request=request)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        # The admin wraps this in a transaction: a refusal after the save rolls it back.
+        super().save_model(request, obj, form, change)
+        permissions.require(request.user, "update" if change else "create", obj, channel="admin", request=request)
+
+    def delete_model(self, request, obj):
+        permissions.require(request.user, "delete", obj, channel="admin", request=request)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for patient in queryset:
+            permissions.require(request.user, "delete", patient, channel="admin", request=request)
+        super().delete_queryset(request, queryset)
