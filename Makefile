@@ -35,9 +35,11 @@ install: $(VENV)/.deps node_modules/.package-lock.json
 demo: install
 	$(BIN)/enrs demo
 
-# `enrs demo` ends by printing the demo accounts table.
+# `enrs demo` ends by printing the demo accounts table. The local demo server
+# does not force TOTP enrolment on the demo professionals (production does).
 run: demo
-	ENRS_DEBUG=$${ENRS_DEBUG:-1} $(BIN)/enrs runserver $(HOST):$(PORT)
+	ENRS_DEBUG=$${ENRS_DEBUG:-1} ENRS_REQUIRE_MFA_FOR_PROFESSIONALS=$${ENRS_REQUIRE_MFA_FOR_PROFESSIONALS:-0} \
+		$(BIN)/enrs runserver $(HOST):$(PORT)
 
 # The suite runs on SQLite; when ENRS_TEST_DATABASE_URL is set it runs again on
 # that database (PostgreSQL), browser journeys excepted (they are DB-agnostic).

@@ -62,7 +62,9 @@ def log_in(page, base_url: str, entry: str, email: str) -> None:
     page.get_by_role("main").get_by_role("button", name="Se connecter").click()
 
 
-def test_professional_logs_in_finds_a_colleague_and_opens_the_record(live_server, page, region):
+def test_professional_logs_in_finds_a_colleague_and_opens_the_record(live_server, page, region, settings):
+    # Forced TOTP enrolment has its own tests (tests/accounts); this journey is the portal.
+    settings.ENRS_REQUIRE_MFA_FOR_PROFESSIONALS = False
     log_in(page, live_server.url, "Accéder à l'espace professionnel", "julien.morel@test.invalid")
     expect(page).to_have_url(live_server.url + "/espace-pro/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Bonjour Julien Morel")
@@ -110,7 +112,8 @@ def _assert_no_horizontal_scroll(page) -> None:
     assert widths[0] <= widths[1], f"horizontal scroll on {page.url}: {widths}"
 
 
-def test_phone_homes_have_no_horizontal_scroll(live_server, page, region):
+def test_phone_homes_have_no_horizontal_scroll(live_server, page, region, settings):
+    settings.ENRS_REQUIRE_MFA_FOR_PROFESSIONALS = False
     page.goto(live_server.url + "/")
     _assert_no_horizontal_scroll(page)
     log_in(page, live_server.url, "Accéder à l'espace professionnel", "julien.morel@test.invalid")

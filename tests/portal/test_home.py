@@ -62,7 +62,9 @@ def test_missing_field_error_is_linked_to_the_input(client):
     assert "Ce champ est obligatoire." in html
 
 
-def test_login_lands_on_the_dispatcher_then_the_professional_home(client):
+def test_login_lands_on_the_dispatcher_then_the_professional_home(client, settings):
+    # Forced TOTP enrolment is tested in tests/accounts; here the password login alone.
+    settings.ENRS_REQUIRE_MFA_FOR_PROFESSIONALS = False
     make_pro_user("connexion@test.invalid", make_organisation("MSP du Pré", college="B"))
     response = client.post(
         reverse("account_login"), {"login": "connexion@test.invalid", "password": "mot-de-passe-solide-1"}
