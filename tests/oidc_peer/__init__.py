@@ -7,6 +7,7 @@ ENRS_REQUIRE_ALL=1) when node or node_modules/oidc-provider is missing.
 from __future__ import annotations
 
 import shutil
+import secrets
 import socket
 import subprocess
 import time
@@ -20,7 +21,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 PROVIDER = HERE / "provider.mjs"
 CLIENT_ID = "enrs-test"
-CLIENT_SECRET = "enrs-test-secret-0123456789abcdef"  # test provider only, not a real secret
+# Made afresh for each test process: even a test secret is never committed.
+CLIENT_SECRET = secrets.token_urlsafe(24)
 START_TIMEOUT = 15
 
 
