@@ -15,6 +15,8 @@ read. Repeating a parameter ANDs the ``Q`` objects.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -133,7 +135,7 @@ def _all_of(queries) -> Q:
 
 
 @dataclass(frozen=True, kw_only=True)
-class SearchParam:
+class SearchParam(ABC):
     """Base of every parameter type: name, documentation, OR lists, ``:missing``."""
 
     name: str
@@ -146,8 +148,9 @@ class SearchParam:
             raise ValueError(f"invalid FHIR search parameter name: {self.name!r}")
 
     @property
+    @abstractmethod
     def paths(self) -> tuple[str, ...]:
-        raise NotImplementedError
+        """The ORM paths the parameter searches."""
 
     def filter(self, raw: str, modifier: str | None, ctx: SearchContext) -> Q | None:
         """The ``Q`` for one occurrence ``name[:modifier]=raw``; None when empty."""
@@ -165,8 +168,9 @@ class SearchParam:
             raise InvalidSearchValue(_("Trop de valeurs (au plus %(max)d séparées par des virgules).") % {"max": MAX_OR_VALUES})
         return _any_of(self.match(value, modifier, ctx) for value in values)
 
+    @abstractmethod
     def match(self, value: str, modifier: str | None, ctx: SearchContext) -> Q:
-        raise NotImplementedError
+        """The ``Q`` for one value of an OR list."""
 
     def _missing(self, raw: str, ctx: SearchContext) -> Q:
         if raw not in ("true", "false"):
