@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from enrs.directory import selectors as directory_selectors
 from enrs.directory import services as directory_services
 from enrs.directory.models import Professional
 
@@ -87,8 +88,7 @@ def check_acr(acr: str) -> None:
 
 
 def _known_professional(idnat_ps: str) -> Professional:
-    # Read-only use of the directory: the directory offers no selector by idNatPS yet.
-    professional = Professional.objects.select_related("user").filter(idnat_ps=idnat_ps, active=True).first()
+    professional = directory_selectors.active_professional_by_idnat(idnat_ps)
     if professional is None:
         raise PscLoginRefused(
             _(

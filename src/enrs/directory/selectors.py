@@ -206,3 +206,8 @@ def can_search_directory(user) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return user.is_staff or user.kind in {user.Kind.PROFESSIONAL, user.Kind.AGENCY}
+
+
+def active_professional_by_idnat(idnat_ps: str) -> Professional | None:
+    """The active professional with this national identifier (8 + RPPS, 0 + ADELI), with his account."""
+    return Professional.objects.select_related("user").filter(idnat_ps=idnat_ps, active=True).first()
