@@ -77,6 +77,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "role_code": ("Code rôle", "Code fonction"),
     "role_label": ("Libellé rôle", "Libellé fonction"),
 }
+MODES = frozenset(PracticeSituation.Mode.values)
 REQUIRED = ("id_type", "id", "last_name", "first_name", "profession", "mode", "siret", "finess", "technical_id", "name")
 
 
@@ -145,6 +146,21 @@ class AnnuaireImporter(Importer):
         situation = services.upsert_situation(professional, organisation, self._situation_data(row))
         return combine(professional_status, organisation_status, situation.status)
 
+    def prefetch(self, staged: services.BulkUpserts, lines: list[str]) -> None:
+        at = self.positions
+        idnat_ps, finess, named = [], [], []
+        for line in lines:
+            values = line.split("|")
+            if len(values) != self.width:
+                continue
+            if (id_type := values[at["id_type"]].strip()) in ("8", "0"):
+                idnat_ps.append(id_type + v.compact(values[at["id"]]))
+            if site := values[at["finess"]].strip():
+                finess.append(v.compact(site))
+            elif name := values[at["name"]].strip() or (values[at["brand"]].strip() if "brand" in at else ""):
+                named.append((v.compact(values[at["siret"]]), name))
+        staged.prefetch(idnat_ps=idnat_ps, finess=finess, named=named)
+
     def _row(self, line: str) -> dict[str, str]:
         values = line.split("|")
         if len(values) != self.width:
@@ -193,10 +209,16 @@ class AnnuaireImporter(Importer):
     def _structure(self, row: dict[str, str]) -> tuple[Organisation | None, Status]:
         name = row["name"] or row.get("brand", "")
         if row["finess"]:
+            # A structure met on an earlier line had its number validated then (validators
+            # return the compact form, which is the memo key): skip the costly check.
+            if (known := self.recall(("finess", v.compact(row["finess"])), Organisation)) is not None:
+                return known, "unchanged"
             finess = self._checked(v.validate_finess, row["finess"], "Numéro FINESS site")
             return self._organisation(("finess", finess), {"finess": finess}, row, name, finess=finess)
         if not (row["siret"] or name):
             return None, "unchanged"
+        if (known := self.recall(("siret", v.compact(row["siret"]), name), Organisation)) is not None:
+            return known, "unchanged"
         siret = self._checked(v.validate_siret, row["siret"], "Numéro SIRET site") if row["siret"] else ""
         if not name:
             raise LineRejected(
@@ -208,7 +230,7 @@ class AnnuaireImporter(Importer):
     def _organisation(self, key, lookup, row, name, *, finess: str = "") -> tuple[Organisation, Status]:
         if (known := self.recall(key, Organisation)) is not None:
             return known, "unchanged"
-        existing = Organisation.objects.filter(**lookup).first()
+        existing = services.find_organisation(**lookup)
         if existing is not None and existing.source != SOURCE:
             self.remember(key, existing)
             return existing, "unchanged"
@@ -248,7 +270,7 @@ class AnnuaireImporter(Importer):
         mode = row["mode"].upper()
         return {
             "external_id": row["technical_id"][:64],
-            "mode": mode if mode in PracticeSituation.Mode.values else "",
+            "mode": mode if mode in MODES else "",
             "role_code": row.get("role_code", "")[:8],
             "role_label": row.get("role_label", "")[:120],
             "specialty_code": row.get("specialty_code", "")[:10],

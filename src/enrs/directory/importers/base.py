@@ -11,8 +11,14 @@ file layout:
 * running every data write inside one ``transaction.atomic()``: a structural
   failure (encoding, header, truncated file, unexpected exception) rolls the
   whole run back, so a file is never half-imported;
-* one savepoint per line, so that a rejected line leaves nothing behind while
-  the valid lines are kept;
+* batches of lines (``batch_size``) staged with ``services.bulk_upserts()``:
+  the rows a batch looks for are loaded in a few queries (``prefetch``), each
+  line is validated and compared in memory inside an in-memory savepoint (a
+  rejected line leaves nothing behind while the valid lines are kept), and the
+  batch is stored with bulk inserts and updates inside a database savepoint.
+  Should that store fail (a row changed meanwhile, a value the database refuses),
+  the batch is rolled back and replayed line by line with the one-row upserts,
+  one database savepoint per line, which names the line at fault;
 * counting lines as created / updated / unchanged / rejected / ignored and
   reporting progress (see ``progress.py``) while the transaction is open;
 * spooling rejected lines to a temporary file and storing them as
@@ -28,7 +34,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import IO, Any, ClassVar, Literal
 
@@ -37,6 +43,7 @@ from django.db import DataError, IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from enrs.directory import services
 from enrs.directory.models import ImportRejection, ImportRun
 
 logger = logging.getLogger(__name__)
@@ -105,6 +112,19 @@ class Counters:
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
+
+    def restore(self, saved: Counters) -> None:
+        for name, value in asdict(saved).items():
+            setattr(self, name, value)
+
+
+@dataclass(frozen=True)
+class Line:
+    number: int
+    text: str
+    # The last line of a file that does not end with a newline: if its shape is
+    # wrong, the file was cut short rather than the line being malformed.
+    last_unterminated: bool
 
 
 @dataclass(frozen=True)
@@ -231,6 +251,15 @@ class RejectionSpool:
     def add(self, line_number: int, field: str, reason: str, raw_line: str) -> None:
         self._file.write(json.dumps([line_number, field[:80], reason, raw_line], ensure_ascii=False) + "\n")
 
+    def mark(self) -> int:
+        """Position to come back to with ``rewind`` (the batch about to be processed)."""
+        return self._file.tell()
+
+    def rewind(self, mark: int) -> None:
+        """Forget the lines added since ``mark`` (their batch is processed again)."""
+        self._file.seek(mark)
+        self._file.truncate()
+
     def save(self, run: ImportRun) -> None:
         self._file.seek(0)
         batch: list[ImportRejection] = []
@@ -260,9 +289,12 @@ class Importer:
         self.counters = Counters()
         self._report = report or (lambda counters: None)
         # Objects already written by this run, so that a record met on several lines is
-        # written once (first occurrence wins) and re-importing the file changes nothing.
+        # written once (first occurrence wins) and re-importing the file changes nothing:
+        # the current line's, the current batch's (possibly not stored yet, without pk)
+        # and the primary keys of the stored ones.
         self._memo: dict[Any, int] = {}
-        self._pending_memo: dict[Any, int] = {}
+        self._batch_memo: dict[Any, models.Model] = {}
+        self._pending_memo: dict[Any, models.Model] = {}
 
     # Subclass hooks ------------------------------------------------------------
     def read_header(self, line: str) -> None:
@@ -272,17 +304,29 @@ class Importer:
         """Import one data line; return its status, or None when the line carries no data."""
         raise NotImplementedError
 
+    def prefetch(self, staged: services.BulkUpserts, lines: list[str]) -> None:
+        """Load at once the rows the batch's ``lines`` will look for (``staged.prefetch``).
+
+        Only an optimisation: a row not prefetched is loaded when first needed.
+        """
+
     # Memo of records written by this run ----------------------------------------
-    # Only primary keys are kept (a national file has about a million professionals),
-    # and the records are handed back as pk-only instances, enough for foreign keys.
+    # Once a batch is stored only primary keys are kept (a national file has about a
+    # million professionals), and the records are handed back as pk-only instances,
+    # enough for foreign keys; within a batch, the staged objects themselves.
     def recall(self, key: Any, model: type[models.Model]) -> Any:
-        pk = self._pending_memo.get(key, self._memo.get(key))
-        return None if pk is None else model(pk=pk)
+        for memo in (self._pending_memo, self._batch_memo):
+            if (obj := memo.get(key)) is not None:
+                return obj
+        pk = self._memo.get(key)
+        # from_db rather than model(pk=pk): far cheaper, and the other fields are
+        # deferred (loaded if ever read) instead of silently holding defaults.
+        return None if pk is None else model.from_db(None, [model._meta.pk.attname], [pk])
 
     def remember(self, key: Any, obj: models.Model) -> None:
         # Kept aside until the line's savepoint is released: a rejected line's
         # records are rolled back and must not be reused by later lines.
-        self._pending_memo[key] = obj.pk
+        self._pending_memo[key] = obj
 
     # Processing ----------------------------------------------------------------
     def process(self, path: Path, info: SourceInfo, rejections: RejectionSpool) -> None:
@@ -294,23 +338,49 @@ class Importer:
                 raise FileRejected(_("Le fichier est vide : la ligne d'en-tête est absente.")) from None
             self.read_header(header)
             last_line_number = info.data_lines + 1
+            batch: list[Line] = []
             for line_number, raw in enumerate(lines, start=2):
-                text = decode_line(raw, info.encoding)
-                truncated_candidate = line_number == last_line_number and not info.ends_with_newline
-                self._process_line(text, line_number, truncated_candidate, rejections)
-                if self.counters.processed % self.batch_size == 0:
+                last_unterminated = line_number == last_line_number and not info.ends_with_newline
+                batch.append(Line(line_number, decode_line(raw, info.encoding), last_unterminated))
+                if len(batch) == self.batch_size:
+                    self._process_batch(batch, rejections)
+                    batch = []
                     self._report(self.counters)
+            self._process_batch(batch, rejections)
         self._report(self.counters)
 
-    def _process_line(self, text: str, line_number: int, last_unterminated: bool, rejections: RejectionSpool) -> None:
+    def _process_batch(self, batch: list[Line], rejections: RejectionSpool) -> None:
+        if not batch:
+            return
+        counters, mark = replace(self.counters), rejections.mark()
+        try:
+            with transaction.atomic(), services.bulk_upserts() as staged:
+                self.prefetch(staged, [line.text for line in batch])
+                for line in batch:
+                    self._process_line(line, rejections, staged)
+        except (IntegrityError, DataError, services.BulkConflict):
+            # Nothing of the batch was stored: process it again, one row and one savepoint at a time.
+            logger.info("import %s: batch from line %s replayed line by line", self.run.pk, batch[0].number, exc_info=True)
+            self.counters.restore(counters)
+            rejections.rewind(mark)
+            self._batch_memo.clear()
+            self._pending_memo.clear()
+            for line in batch:
+                self._process_line(line, rejections, None)
+        self._memo.update((key, obj.pk) for key, obj in self._batch_memo.items())
+        self._batch_memo.clear()
+
+    def _process_line(self, line: Line, rejections: RejectionSpool, staged: services.BulkUpserts | None) -> None:
+        """Import one line, staged in ``staged`` or, without it, written at once in its own savepoint."""
+        text, line_number = line.text, line.number
         if not text.strip():
             self.counters.count(None)
             return
         try:
-            with transaction.atomic():
+            with staged.savepoint() if staged is not None else transaction.atomic():
                 status = self.import_line(text)
         except LineRejected as exc:
-            if exc.incomplete and last_unterminated:
+            if exc.incomplete and line.last_unterminated:
                 raise FileRejected(
                     _("Le fichier semble tronqué : sa dernière ligne (%(line)d) est incomplète. %(reason)s")
                     % {"line": line_number, "reason": exc.reason}
@@ -320,6 +390,8 @@ class Importer:
             field, reason = self.describe_validation_error(exc)
             self._reject(rejections, line_number, field, reason, text)
         except IntegrityError:
+            if staged is not None:
+                raise  # the batch is replayed line by line, which tells which line it is
             logger.info("import %s line %s: integrity conflict", self.run.pk, line_number, exc_info=True)
             self._reject(
                 rejections, line_number, "",
@@ -327,6 +399,8 @@ class Importer:
                 text,
             )
         except DataError:
+            if staged is not None:
+                raise
             logger.info("import %s line %s: data error", self.run.pk, line_number, exc_info=True)
             self._reject(
                 rejections, line_number, "",
@@ -334,7 +408,7 @@ class Importer:
                 text,
             )
         else:
-            self._memo.update(self._pending_memo)
+            self._batch_memo.update(self._pending_memo)
             self._pending_memo.clear()
             self.counters.count(status)
 

@@ -166,6 +166,17 @@ class FinessImporter(Importer):
             return self._geolocation(_fields(values[1:], GEOLOCALISATION_FIELDS, optional_last=False))
         return None
 
+    def prefetch(self, staged: services.BulkUpserts, lines: list[str]) -> None:
+        finess = []
+        for line in lines:
+            values = next(csv.reader([line], delimiter=";"), [])
+            record = values[0].strip().lower() if values else ""
+            if record == "structureet":
+                finess += [v.compact(value) for value in values[1:3]]
+            elif record == "geolocalisation":
+                finess += [v.compact(value) for value in values[1:2]]
+        staged.prefetch(finess=finess)
+
     # structureet -------------------------------------------------------------------
     def _establishment(self, row: dict[str, str]) -> Status:
         et_finess = self._finess(row["nofinesset"], "nofinesset")
@@ -175,7 +186,7 @@ class FinessImporter(Importer):
         kind = category_kind(row["categetab"])
         legal_entity, ej_status = self._legal_entity(ej_finess, kind)
         data = self._establishment_data(row, et_finess, kind, legal_entity)
-        result = services.upsert_organisation(keep_coordinates(data, Organisation.objects.filter(finess=et_finess).first()))
+        result = services.upsert_organisation(keep_coordinates(data, services.find_organisation(finess=et_finess)))
         return combine(ej_status, result.status)
 
     def _establishment_data(self, row, finess: str, kind: str, legal_entity: Organisation) -> dict[str, Any]:
@@ -205,7 +216,7 @@ class FinessImporter(Importer):
         key = ("ej", finess)
         if (known := self.recall(key, Organisation)) is not None:
             return known, "unchanged"
-        existing = Organisation.objects.filter(finess=finess).first()
+        existing = services.find_organisation(finess=finess)
         if existing is not None and existing.finess_kind == Organisation.FinessKind.ET:
             raise LineRejected(
                 _("Le FINESS juridique %(finess)s est déjà enregistré comme établissement géographique.")
@@ -245,8 +256,8 @@ class FinessImporter(Importer):
                 % {"x": row["coordxet"], "y": row["coordyet"], "projection": projection},
                 "coordxet, coordyet",
             ) from exc
-        establishment = Organisation.objects.filter(finess=finess, finess_kind=Organisation.FinessKind.ET).first()
-        if establishment is None:
+        establishment = services.find_organisation(finess=finess)
+        if establishment is None or establishment.finess_kind != Organisation.FinessKind.ET:
             raise LineRejected(
                 _("Géolocalisation d'un établissement inconnu : aucun établissement FINESS %(finess)s enregistré.")
                 % {"finess": finess},
