@@ -236,3 +236,14 @@ def test_consent_page_is_for_patients_only(client, pro):
     orphan = make_user("patient")
     client.force_login(orphan)
     assert client.get(reverse("access:my_consent")).status_code == 404
+
+
+def test_exact_patient_search_ignores_case_and_accents_but_not_length():
+    from enrs.access.selectors import find_patients_exactly
+
+    patient = make_patient(birth_name="LEFÈVRE", birth_first_names="Anaïs", birth_date=dt.date(1961, 4, 2))
+    for typed in ("lefèvre", "Lefevre", "  LEFÈVRE "):
+        assert list(find_patients_exactly(typed, dt.date(1961, 4, 2))) == [patient], typed
+    assert not find_patients_exactly("LEF", dt.date(1961, 4, 2)).exists()
+    assert not find_patients_exactly("LEFÈVRES", dt.date(1961, 4, 2)).exists()
+    assert not find_patients_exactly("lefèvre", dt.date(1961, 4, 3)).exists()

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 
 from enrs.access.models import AccessGrant, BreakGlassAccess, CareRelationship, PatientConsent, Role, RoleAssignment
 from enrs.core.models import COLLEGES
+from enrs.core.text import fold, folded_pattern
 from enrs.directory import selectors as directory_selectors
 from enrs.identity.models import Patient
 
@@ -100,11 +101,13 @@ def patient_of_user(user) -> Patient | None:
 
 
 def find_patients_exactly(last_name: str, birth_date) -> QuerySet[Patient]:
-    """Patients whose birth or used name equals ``last_name`` (case-insensitive) and born on ``birth_date``.
+    """Patients whose birth or used name equals ``last_name`` and born on ``birth_date``.
 
     Exact match only, on purpose: a break-glass search must not become a way to browse patients.
+    Case and accents do not matter ("lefevre" finds "LEFÈVRE"): SQLite's ``iexact`` folds ASCII
+    only, so the whole name is matched with an anchored accent-insensitive pattern instead.
     """
-    name = " ".join(last_name.split())
-    by_birth_name = Patient.objects.filter(birth_date=birth_date, birth_name__iexact=name)
-    by_used_name = Patient.objects.filter(birth_date=birth_date, used_name__iexact=name)
+    pattern = "^" + folded_pattern(fold(" ".join(last_name.split()))) + "$"
+    by_birth_name = Patient.objects.filter(birth_date=birth_date, birth_name__iregex=pattern)
+    by_used_name = Patient.objects.filter(birth_date=birth_date, used_name__iregex=pattern)
     return (by_birth_name | by_used_name).distinct().order_by("birth_name", "birth_first_names", "pk")
