@@ -149,3 +149,13 @@ def test_pages_carry_no_inline_script_or_style(pro_client):
     html = pro_client.get(reverse("portal:pro_home")).content.decode()
     assert "<style" not in html and " style=" not in html
     assert "<script>" not in html and "onclick" not in html
+
+
+def test_professional_home_links_to_emergency_access(client, users, settings):
+    from django.urls import reverse
+
+    settings.ENRS_REQUIRE_MFA_FOR_PROFESSIONALS = False
+    client.force_login(users["pro"])
+    html = client.get(reverse("portal:pro_home")).content.decode()
+    assert reverse("access:break_glass_search") in html
+    assert "Accès en urgence à un dossier" in html
