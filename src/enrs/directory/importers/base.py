@@ -32,6 +32,7 @@ import logging
 import re
 import tempfile
 import zipfile
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
@@ -274,7 +275,7 @@ class RejectionSpool:
 
 
 # --- The importer base class ---------------------------------------------------------------
-class Importer:
+class Importer(ABC):
     """One file layout. Subclasses implement ``read_header`` and ``import_line``."""
 
     kind: ClassVar[str]
@@ -297,12 +298,13 @@ class Importer:
         self._pending_memo: dict[Any, models.Model] = {}
 
     # Subclass hooks ------------------------------------------------------------
+    @abstractmethod
     def read_header(self, line: str) -> None:
-        raise NotImplementedError
+        """Check the header line and remember the column positions (FileRejected when wrong)."""
 
+    @abstractmethod
     def import_line(self, line: str) -> Status | None:
         """Import one data line; return its status, or None when the line carries no data."""
-        raise NotImplementedError
 
     def prefetch(self, staged: services.BulkUpserts, lines: list[str]) -> None:
         """Load at once the rows the batch's ``lines`` will look for (``staged.prefetch``).
