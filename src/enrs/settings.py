@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "enrs.connectors",
     "enrs.directory",
     "enrs.identity",
+    "enrs.interfaces",
     "enrs.fhir",
     "enrs.portal",
     "enrs.demo",
