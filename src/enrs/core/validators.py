@@ -169,3 +169,59 @@ def validate_mssante_address(value: object) -> str:
             _("L'adresse MSSanté doit appartenir à un domaine MSSanté (…mssante.fr)."), code="mssante_domain"
         )
     return address
+
+
+# --- NIR / NIA (INS matricule) ------------------------------------------------------
+# 15 characters: sex (1), year (2), month (2), birth place (5: département incl.
+# 2A/2B + commune, or 99 + country), order (3), key (2). The NIA (numéro
+# identifiant d'attente) "est constitué comme un NIR". Reference: fr-interop §1.1.
+NIR_RE = re.compile(r"^[1278]\d{4}(?:\d{2}|2A|2B)\d{6}\d{2}$")
+# 1/2 = male/female; 7/8 = provisional numbers (pages outside ANS, fr-interop §1.1).
+NIR_SEX_DIGITS = {"1": "M", "2": "F", "7": "M", "8": "F"}
+
+
+def normalise_nir(value: object) -> str:
+    return compact(value)
+
+
+def _nir_number(first13: str) -> int:
+    # Corsica: 2A counts as 19 and 2B as 18 for the key (python-stdnum, fr-interop §1.1).
+    return int(first13.upper().replace("2A", "19").replace("2B", "18"))
+
+
+def nir_key(first13: str) -> str:
+    """Control key of a NIR/NIA: 97 − (the first 13 characters as an integer mod 97), two digits."""
+    return f"{97 - _nir_number(first13) % 97:02d}"
+
+
+def nir_complete(first13: str) -> str:
+    """The 13 first characters followed by their key (used by generators and tests)."""
+    return first13.upper() + nir_key(first13)
+
+
+def validate_nir(value: object, *, label: str = "") -> str:
+    """Validate a NIR or NIA (format and key); return its 15-character canonical form."""
+    number = normalise_nir(value)
+    label = label or _("Le matricule INS (NIR ou NIA)")
+    if len(number) != 15:
+        raise ValidationError(
+            _("%(label)s doit comporter 15 caractères (13 plus la clé de 2 chiffres).") % {"label": label},
+            code="nir_length",
+        )
+    if not NIR_RE.fullmatch(number):
+        raise ValidationError(
+            _("%(label)s est mal formé : sexe 1, 2, 7 ou 8, puis des chiffres (2A ou 2B permis pour la Corse).")
+            % {"label": label},
+            code="nir_format",
+        )
+    if nir_key(number[:13]) != number[13:]:
+        raise ValidationError(_("%(label)s a une clé de contrôle incorrecte.") % {"label": label}, code="nir_key")
+    return number
+
+
+def nir_is_valid(value: object) -> bool:
+    try:
+        validate_nir(value)
+    except ValidationError:
+        return False
+    return True
