@@ -13,10 +13,15 @@ each error of the error model must leave at least one key intact:
     whose birth name and first name were inverted still meets the original;
     one typo in the name keeps the first-name key, a first-name typo keeps the
     name key, a used name in place of the birth name keeps the first-name key;
-``n:<phonetic name>|<phonetic first name>|<year>``
-    catches a mistyped or partly unknown (``00``) day or month;
-``p:<place>|<phonetic name>|<phonetic first name>``
-    catches a mistyped year when the birth place is known.
+``di:<date>|<initial of name><initial of first name>``
+    survives typos in both the name and the first name (desks rarely get the
+    first letter wrong);
+``ym:``, ``yd:``, ``md:`` ``<phonetic name>|<first initial>|<two date parts>``
+    survive a mistyped or unknown (``00``) part of the date, even together
+    with a first-name error;
+``dp:<date>|<place>``
+    survives a changed name and first name together (used name and used first
+    name) when the birth place is known.
 
 The phonetic key is the French Soundex2 variant of :mod:`.phonetic`; names are
 taken in their ``core`` form (particles dropped), and each part of a composed
@@ -52,12 +57,24 @@ def keys_of_prepared(p: Prepared, birth_date: str) -> set[str]:
     for date in date_variants(birth_date):
         for code in names | ({first} if first else set()):
             keys.add(f"d:{date}|{code}")
+    # Initials survive typos (desks rarely miss the first letter), a place survives name changes.
+    initials = {code[0] for code in (p.name_full, p.used_full) if code}
+    for date in date_variants(birth_date):
+        if first:
+            for initial in initials:
+                keys.add(f"di:{date}|{initial}{p.first_names[0][0]}")
+        if p.place:
+            keys.add(f"dp:{date}|{p.place}")
+    # One mistyped or unknown part of the date: two of its three parts, with the name.
     if first and p.year:
         for code in names:
-            keys.add(f"n:{code}|{first}|{p.year}")
-    if first and p.place:
-        for code in names:
-            keys.add(f"p:{p.place}|{code}|{first}")
+            stem = f"{code}|{first[0]}"
+            if p.month:
+                keys.add(f"ym:{stem}|{p.year}-{p.month}")
+                if p.day:
+                    keys.add(f"md:{stem}|{p.month}-{p.day}")
+            if p.day:
+                keys.add(f"yd:{stem}|{p.year}-{p.day}")
     return {key[:MAX_KEY_LENGTH] for key in keys}
 
 

@@ -47,20 +47,21 @@ WEIGHTS = {
         "compound": _bits(0.04, 0.001),  # "Martin-Dubois" vs "Martin"
         "phonetic": _bits(0.03, 0.004),
         "used": _bits(0.06, 0.002),  # used name where the other has the birth name
-        "different": _bits(0.01, 0.99),
+        # A married name typed as the birth name, the used name left empty: frequent for women.
+        "different": _bits(0.05, 0.99),
     },
     "first_names": {
         "exact": _bits(0.70, 0.01),
         "first": _bits(0.15, 0.006),  # same first first name, list truncated or extended
         "reordered": _bits(0.08, 0.004),  # same names, other order / shortened compound / used first name
         "typo": _bits(0.05, 0.003),
-        "different": _bits(0.002, 0.98),  # see the twins note above
+        "different": _bits(0.0001, 0.98),  # see the twins note above
     },
     "birth_date": {
         "exact": _bits(0.90, 1 / 30_000),
         "transposed": _bits(0.04, 1 / 30_000),
         "partial": _bits(0.02, 1 / 3_000),  # compatible with a 00 month/day
-        "one_part": _bits(0.03, 0.002),  # one of day, month, year differs by a typo
+        "one_part": _bits(0.03, 0.0006),  # one of day, month, year differs by a typo
         "different": _bits(0.01, 0.999),
     },
     "sex": {"same": _bits(0.98, 0.5), "different": _bits(0.01, 0.5)},
@@ -100,12 +101,19 @@ def _one_typo(x: str, y: str) -> bool:
     return OSA.distance(x, y, score_cutoff=1) <= 1 or JaroWinkler.similarity(x, y) >= 0.94
 
 
+def _tokens_meet(tokens_a, tokens_b) -> bool:
+    """A part of a composed name equal to (or one typo from) a part of the other ("Léger-Schmitt" / "Lger")."""
+    if tokens_a & tokens_b:
+        return True
+    return any(_one_typo(x, y) for x in tokens_a for y in tokens_b)
+
+
 def _surname_level(full_a: str, core_a: str, tokens_a, ph_a: str, full_b: str, core_b: str, tokens_b, ph_b: str) -> str:
     if full_a == full_b or core_a == core_b:
         return "exact"
     if _one_typo(core_a, core_b) or _one_typo(full_a, full_b):
         return "typo"
-    if tokens_a and tokens_b and (tokens_a <= tokens_b or tokens_b <= tokens_a):
+    if tokens_a and tokens_b and (len(tokens_a) > 1 or len(tokens_b) > 1) and _tokens_meet(tokens_a, tokens_b):
         return "compound"
     if ph_a and ph_a == ph_b:
         return "phonetic"
@@ -149,6 +157,9 @@ def first_names_level(a: Prepared, b: Prepared) -> str:
     if _one_typo(first_a, first_b) or _one_typo(a.first_glued, b.first_glued):
         return "typo"
     if a.first_phonetic and a.first_phonetic == b.first_phonetic:
+        return "typo"
+    # A typo on top of a reordering, a truncation or a shortened compound.
+    if any(_one_typo(x, y) for x in a.first_parts | names_a for y in b.first_parts | names_b):
         return "typo"
     return "different"
 
