@@ -73,9 +73,11 @@ INSTALLED_APPS = [
     "enrs.connectors",
     "enrs.directory",
     "enrs.identity",
+    "enrs.offer",
     "enrs.interfaces",
     "enrs.fhir",
     "enrs.portal",
+    "enrs.membership",
     "enrs.demo",
     "enrs.bench",
 ]

@@ -25,6 +25,18 @@ class Service(models.Model):
         PROFESSIONAL = "pro", _("Professionnels")
         PATIENT = "patient", _("Patients")
         PUBLIC = "public", _("Tout public")
+        # Listed in the catalogue only (national services, purchasing-centre contracts,
+        # support offers): never a portal tile, never "open" through service_open.
+        CATALOGUE = "catalogue", _("Catalogue uniquement")
+
+    class Obtained(models.TextChoices):
+        """How an organisation obtains the service (2025 catalogue, « en résumé »)."""
+
+        INSTITUTIONAL = "institutional", _("Service institutionnel, gratuit")
+        PACK_ADHERENT = "pack_adherent", _("Inclus dans le pack adhérent")
+        PACK_COMPLEMENTAIRE = "pack_complementaire", _("Pack complémentaire")
+        SPECIFIC_CONTRIBUTION = "specific_contribution", _("Contribution spécifique")
+        PURCHASING_CENTRE = "purchasing_centre", _("Centrale d'achat")
 
     code = models.SlugField(_("code"), max_length=50, unique=True)
     name = models.CharField(_("nom"), max_length=120)
@@ -45,6 +57,14 @@ class Service(models.Model):
         _("route"), max_length=100, blank=True, help_text=_("Nom de la route Django ; vide tant que le service n'est pas en ligne.")
     )
     icon = models.CharField(_("icône"), max_length=40, blank=True)
+    # Catalogue details (membership issue). Empty ``obtained_by`` means "no membership
+    # condition": the service is open by collège alone, as before the catalogue existed.
+    obtained_by = models.CharField(
+        _("mode d'obtention"), max_length=30, choices=Obtained.choices, blank=True, default=""
+    )
+    family = models.CharField(_("famille du catalogue"), max_length=80, blank=True)
+    team = models.CharField(_("équipe à contacter"), max_length=120, blank=True)
+    access_mode = models.TextField(_("mode d'accès"), blank=True)
     position = models.PositiveSmallIntegerField(_("ordre"), default=100)
     enabled = models.BooleanField(_("actif"), default=True)
 
