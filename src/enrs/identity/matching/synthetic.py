@@ -242,7 +242,7 @@ def _first_name_errors(rng: random.Random, firsts: tuple[str, ...]) -> tuple[str
 
 def _ins_errors(rng: random.Random, ins: str) -> str:
     roll = rng.random()
-    if roll < 0.40:
+    if roll < 0.40 or not ins:
         return ""
     if roll < 0.45:
         i = rng.randrange(len(ins))
