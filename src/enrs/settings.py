@@ -223,6 +223,8 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = os.environ.get("ENRS_MFA_ISSUER", "ENRS")
 MFA_TOTP_TOLERANCE = 1
 ENRS_REQUIRE_MFA_FOR_PROFESSIONALS = env_bool("ENRS_REQUIRE_MFA_FOR_PROFESSIONALS", True)
+# Trail-only appends commit without waiting for the WAL flush (docs/security/trail.md).
+ENRS_AUDIT_ASYNC_COMMIT = env_bool("ENRS_AUDIT_ASYNC_COMMIT", True)
 
 # --- Sessions and security headers ----------------------------------------
 SESSION_COOKIE_HTTPONLY = True

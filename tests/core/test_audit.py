@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC
 
+import json
+from datetime import datetime
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from enrs.core import audit
 from enrs.core.middleware import request_id_var
@@ -72,6 +78,43 @@ def test_canonical_payload_is_sorted_json_in_utc():
     payload = audit.canonical_payload({name: getattr(event, name) for name in audit.HASHED_FIELDS}).decode()
     assert payload.startswith('{"action":"read"') and '"previous_hash":"' + "0" * 64 in payload
     assert event.occurred_at.astimezone(UTC).isoformat(timespec="microseconds") in payload
+
+
+_texts = st.text(max_size=40)
+_ids = st.one_of(st.none(), st.integers(min_value=0, max_value=2**62))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    texts=st.fixed_dictionaries(
+        {name: _texts for name in ("actor_display", "role", "object_type", "object_id", "justification", "request_id")}
+    ),
+    ids=st.fixed_dictionaries({name: _ids for name in ("actor_id", "organisation_id", "patient_id")}),
+    sequence=st.integers(min_value=1, max_value=2**62),
+    previous_hash=st.text(alphabet="0123456789abcdef", min_size=64, max_size=64),
+    break_glass=st.booleans(),
+    ip=st.sampled_from([None, "127.0.0.1", "2001:db8::1"]),
+    when=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)),
+)
+def test_canonical_parts_rebuild_exactly_the_sorted_compact_json(texts, ids, sequence, previous_hash, break_glass, ip, when):
+    values = {
+        **texts, **ids, "sequence": sequence, "previous_hash": previous_hash, "break_glass": break_glass,
+        "ip_address": ip, "occurred_at": when, "action": "read", "channel": "web",
+    }  # fmt: skip
+    expected = {name: audit._canonical_value(name, values[name]) for name in audit.HASHED_FIELDS}
+    reference = json.dumps(expected, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    assert audit.canonical_payload(values) == reference
+    before, between, after = audit.canonical_parts(values)
+    assert f'{before}"{previous_hash}"{between}{sequence}{after}'.encode() == reference
+
+
+def test_hash_computed_by_the_database_equals_the_python_hash(doctor):
+    """On PostgreSQL the server hashes (one-statement append); Python must agree."""
+    events = _record(3, actor=doctor, justification='urgence « vitale », ligne 2\n"citée"', object_id="é-1")
+    for event in events:
+        stored = AccessEvent.objects.get(pk=event.pk)
+        assert stored.hash == event.hash == audit.event_hash(stored)
+    assert audit.verify_chain().ok
 
 
 # --- Verify -------------------------------------------------------------------------------
@@ -213,4 +256,18 @@ def test_database_triggers_refuse_raw_changes(sql):
     with pytest.raises(DatabaseError, match="ajout seul"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql)
     assert AccessEvent.objects.count() == 2 and AuditAnchor.objects.count() == 1
+    assert audit.verify_chain().ok
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_async_commit_only_for_trail_only_appends():
+    """Inside a caller's transaction the caller's durability is never weakened."""
+    with transaction.atomic():
+        _record()
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"
+    event = _record()[0]  # autocommit: its own transaction, committed asynchronously
+    assert AccessEvent.objects.filter(pk=event.pk, hash=event.hash).exists()
     assert audit.verify_chain().ok

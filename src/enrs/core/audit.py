@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import psycopg
 from django.conf import settings
 from django.db import connections, router, transaction
 from django.utils import timezone
@@ -60,6 +61,11 @@ HASHED_FIELDS = (
     "ip_address",
     "previous_hash",
 )
+
+
+def async_commit_allowed() -> bool:
+    """Trail-only appends may skip the WAL flush wait (docs/security/trail.md, Durability)."""
+    return bool(getattr(settings, "ENRS_AUDIT_ASYNC_COMMIT", True))
 
 
 def anchor_every() -> int:
@@ -106,6 +112,18 @@ def record(
     )
     alias = router.db_for_write(AccessEvent)
     connection = connections[alias]
+    if connection.vendor == "postgresql" and _append_in_one_statement(connection, event):
+        if event.sequence % anchor_every() == 0:
+            with transaction.atomic(using=alias, savepoint=False):
+                _write_anchor(alias, event.sequence, event.pk, event.hash, event.sequence)
+    else:
+        _append_in_python(alias, connection, event)
+    event._state.adding, event._state.db = False, alias
+    return event
+
+
+def _append_in_python(alias: str, connection, event: AccessEvent) -> None:
+    """Lock the head, hash in Python, insert and advance (SQLite; PostgreSQL's first event)."""
     with transaction.atomic(using=alias, savepoint=False), connection.cursor() as cursor:
         last_sequence, last_hash = _lock_chain_head(cursor, alias)
         event.sequence = last_sequence + 1
@@ -114,36 +132,84 @@ def record(
         _insert_and_advance(cursor, connection, event)
         if event.sequence % anchor_every() == 0:
             _write_anchor(alias, event.sequence, event.pk, event.hash, event.sequence)
-    event._state.adding, event._state.db = False, alias
-    return event
 
 
 # The hot path skips the ORM's insert machinery (several times the cost of the
 # SQL itself); the row is the same one ``AccessEvent.save()`` would write.
+_TABLE = AccessEvent._meta.db_table
+_HEAD_TABLE = AuditChainHead._meta.db_table
 _INSERT_FIELDS = (*HASHED_FIELDS, "hash")
-_INSERT_SQL = (
-    f'INSERT INTO "{AccessEvent._meta.db_table}" ('
-    + ", ".join(f'"{AccessEvent._meta.get_field(name).column}"' for name in _INSERT_FIELDS)
-    + ") VALUES ("
-    + ", ".join(["%s"] * len(_INSERT_FIELDS))
-    + ') RETURNING "id"'
+_COLUMNS = ", ".join(f'"{AccessEvent._meta.get_field(name).column}"' for name in _INSERT_FIELDS)
+_INSERT_SQL = f'INSERT INTO "{_TABLE}" ({_COLUMNS}) VALUES ({", ".join(["%s"] * len(_INSERT_FIELDS))}) RETURNING "id"'
+_ADVANCE_HEAD_SQL = f"UPDATE {_HEAD_TABLE} SET last_sequence = %s, last_hash = %s WHERE id = %s"
+
+# PostgreSQL: the whole append in ONE statement, so one round trip (and, outside
+# a transaction, no BEGIN/COMMIT round trips: a single statement is atomic).
+# ``FOR UPDATE`` locks the head row and reads its latest committed version, so
+# two writers never chain onto the same tip; the server computes the hash with
+# its built-in ``sha256`` over the very canonical JSON Python would build:
+# Python sends the JSON split around the two values only the head knows
+# (previous hash and sequence, see ``canonical_parts``).
+_CHAINED_FIELDS = ("sequence", "previous_hash", "hash")
+_OWN_FIELDS = tuple(name for name in _INSERT_FIELDS if name not in _CHAINED_FIELDS)
+
+
+def _append_sql(connection) -> str:
+    """The one-statement append, parameters typed so the server can prepare it once."""
+    columns = [AccessEvent._meta.get_field(name) for name in _OWN_FIELDS]
+    names = ", ".join(f'"{field.column}"' for field in columns)
+    typed = ", ".join(f"%s::{field.db_type(connection)}" for field in columns)
+    return f"""
+WITH durability AS (
+    SELECT set_config('synchronous_commit', 'off', true) WHERE %s::boolean
+), old AS (
+    SELECT last_sequence, last_hash FROM {_HEAD_TABLE} WHERE id = %s::bigint FOR UPDATE
+), new AS (
+    SELECT last_sequence + 1 AS seq, last_hash AS prev,
+           encode(sha256(convert_to(
+               %s::text || '"' || last_hash || '"' || %s::text || (last_sequence + 1)::text || %s::text, 'UTF8'
+           )), 'hex') AS hash
+    FROM old
+), advanced AS (
+    UPDATE {_HEAD_TABLE} AS head SET last_sequence = new.seq, last_hash = new.hash FROM new WHERE head.id = %s::bigint
 )
-_ADVANCE_HEAD_SQL = f"UPDATE {AuditChainHead._meta.db_table} SET last_sequence = %s, last_hash = %s WHERE id = %s"
-# PostgreSQL: one round trip for both writes (a data-modifying CTE).
-_INSERT_AND_ADVANCE_SQL = f"WITH advanced AS ({_ADVANCE_HEAD_SQL}) {_INSERT_SQL}"
+INSERT INTO "{_TABLE}" ({names}, "sequence", "previous_hash", "hash")
+SELECT {typed}, new.seq, new.prev, new.hash FROM new LEFT JOIN durability ON true
+RETURNING "id", "sequence", "previous_hash", "hash"
+"""
+
+
+_append_sql_cache: dict[str, str] = {}
+
+
+def _append_in_one_statement(connection, event: AccessEvent) -> bool:
+    """Append on PostgreSQL in one round trip; False when the head row is missing.
+
+    The statement runs on a server-binding psycopg cursor over Django's own
+    connection (same transaction) with ``prepare=True``: parsed and planned
+    once per connection instead of on every access (Django's default cursor
+    binds client-side and never prepares). Django's query log does not see it.
+    """
+    sql = _append_sql_cache.get(connection.alias) or _append_sql_cache.setdefault(connection.alias, _append_sql(connection))
+    before, between, after = canonical_parts({name: getattr(event, name) for name in HASHED_FIELDS})
+    connection.ensure_connection()
+    trail_only = connection.get_autocommit() and async_commit_allowed()
+    params = [trail_only, HEAD_ID, before, between, after, HEAD_ID, *(getattr(event, name) for name in _OWN_FIELDS)]
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    event.pk, event.sequence, event.previous_hash, event.hash = row
+    return True
 
 
 def _insert_and_advance(cursor, connection, event: AccessEvent) -> None:
     values = [getattr(event, name) for name in _INSERT_FIELDS]
     values[_INSERT_FIELDS.index("occurred_at")] = connection.ops.adapt_datetimefield_value(event.occurred_at)
-    head = [event.sequence, event.hash, HEAD_ID]
-    if connection.vendor == "postgresql":
-        cursor.execute(_INSERT_AND_ADVANCE_SQL, head + values)
-        event.pk = cursor.fetchone()[0]
-        return
     cursor.execute(_INSERT_SQL, values)
     event.pk = cursor.fetchone()[0]
-    cursor.execute(_ADVANCE_HEAD_SQL, head)
+    cursor.execute(_ADVANCE_HEAD_SQL, [event.sequence, event.hash, HEAD_ID])
 
 
 def _actor_id(actor) -> int | None:
@@ -224,17 +290,45 @@ def _create_head(cursor, alias: str):
 # --- Hashing and anchors ----------------------------------------------------
 
 
+def _canonical_value(name: str, value):
+    if name == "occurred_at":
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+    if name == "ip_address":
+        return normalise_ip(value) or None
+    return value
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_dump = _ENCODER.encode  # the settings json.dumps(sort_keys=True, ...) uses for scalars
+_SORTED_FIELDS = tuple(sorted(HASHED_FIELDS))
+_KEYS = {name: _dump(name) + ":" for name in _SORTED_FIELDS}
+
+
+def canonical_parts(values: dict) -> tuple[str, str, str]:
+    """The canonical JSON cut around the previous hash and the sequence.
+
+    ``before + '"' + previous_hash + '"' + between + str(sequence) + after`` is
+    exactly ``json.dumps(payload, sort_keys=True, separators=(",", ":"),
+    ensure_ascii=False)``: keys sorted, compact separators, so the text is the
+    items joined by commas. PostgreSQL fills the two gaps itself (one-statement
+    append); Python fills them in ``canonical_payload``. One builder, one format.
+    """
+    text, parts = "{", []
+    for index, name in enumerate(_SORTED_FIELDS):
+        text += ("," if index else "") + _KEYS[name]
+        if name in ("previous_hash", "sequence"):
+            parts.append(text)
+            text = ""
+        else:
+            text += _dump(_canonical_value(name, values[name]))
+    before, between = parts
+    return before, between, text + "}"
+
+
 def canonical_payload(values: dict) -> bytes:
     """Sorted compact JSON of the hashed fields; times in UTC ISO 8601."""
-    payload = {}
-    for name in HASHED_FIELDS:
-        value = values[name]
-        if name == "occurred_at":
-            value = value.astimezone(UTC).isoformat(timespec="microseconds")
-        elif name == "ip_address":
-            value = normalise_ip(value) or None
-        payload[name] = value
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    before, between, after = canonical_parts(values)
+    return f'{before}"{values["previous_hash"]}"{between}{values["sequence"]}{after}'.encode()
 
 
 def event_hash(event: AccessEvent) -> str:

@@ -6,11 +6,13 @@ Client: one answers a small page, the other answers the same page after one
 drift (cache, vacuum, other load) hits both equally. The overhead is the
 difference of the percentiles. ``record()`` alone is also timed.
 
-By default everything runs in one transaction rolled back at the end, so the
-configured database's trail is left untouched; the commit of each audited
-request is then not measured. ``--commit`` lets every request commit (the
-real cost, fsync included) and therefore leaves its events in the trail: use
-it on a dedicated benchmark database only.
+By default the benchmark creates a scratch database next to the configured
+one (Django's test-database machinery: same engine, same server, all
+migrations), lets every request commit as in production (autocommit: the
+trail-only append is its own transaction), then drops it. ``--rollback`` runs
+in the configured database inside one transaction rolled back at the end (no
+commit measured); ``--commit`` commits in the configured database and leaves
+its events in that trail (dedicated database only).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import argparse
 import time
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpResponse
 from django.test import Client, override_settings
 from django.urls import path
@@ -67,7 +69,9 @@ urlpatterns = [path("plain/", plain_view), path("audited/", audited_view)]
 def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--requests", type=int, default=2000, help="requests per view")
     parser.add_argument("--warmup", type=int, default=200)
-    parser.add_argument("--commit", action="store_true", help="commit each request (leaves events in the trail)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--commit", action="store_true", help="commit in the configured database (leaves events)")
+    mode.add_argument("--rollback", action="store_true", help="one transaction rolled back, configured database")
 
 
 def _time_get(client: Client, url: str) -> float:
@@ -95,16 +99,33 @@ def _measure(options: argparse.Namespace) -> dict[str, list[float]]:
     return timings
 
 
+def _mode(options: argparse.Namespace) -> str:
+    return "commit" if options.commit else "rollback" if options.rollback else "scratch"
+
+
 def _run(options: argparse.Namespace) -> dict[str, list[float]]:
     with override_settings(ROOT_URLCONF=__name__, SECURE_SSL_REDIRECT=False):
-        if options.commit:
+        mode = _mode(options)
+        if mode == "commit":
             return _measure(options)
+        if mode == "scratch":
+            return _in_scratch_database(options)
         try:
             with transaction.atomic():
                 timings = _measure(options)
                 raise _Rollback
         except _Rollback:
             return timings
+
+
+def _in_scratch_database(options: argparse.Namespace) -> dict[str, list[float]]:
+    """Commit every request, as in production, in a database dropped afterwards."""
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        return _measure(options)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 @benchmark("audit", help="Overhead of the access trail per audited request (p50/p95, ms).", arguments=_arguments)
@@ -114,7 +135,9 @@ def audit_overhead(options: argparse.Namespace) -> dict[str, Any]:
     record_only = percentiles_ms(timings["record"])
     return {
         "dataset": {"requests_per_view": options.requests, "warmup": options.warmup},
-        "committed": options.commit,
+        "mode": _mode(options),
+        "committed": _mode(options) != "rollback",
+        "async_trail_commit": audit.async_commit_allowed(),
         "plain_request": plain,
         "audited_request": audited,
         "record_call": record_only,
