@@ -362,7 +362,7 @@ def _clean_evidence(errors: _Errors, evidence: dict[str, Any], current: dict[str
             cleaned["document_high_trust"] = document in HIGH_TRUST_DOCUMENTS
     if "document_high_trust" in evidence:
         cleaned["document_high_trust"] = bool(evidence["document_high_trust"])
-    if cleaned.get("document_high_trust") and not cleaned.get("document_type"):
+    if evidence.get("document_high_trust") and not cleaned.get("document_type"):
         errors.add("document_type", _("Le contrôle d'une pièce à haut niveau de confiance exige le type de pièce."))
     if "document_checked_on" in evidence:
         cleaned["document_checked_on"] = _date_or_error(errors, "document_checked_on", evidence["document_checked_on"])
@@ -660,7 +660,7 @@ def _link_to(patient: Patient, query, ids, *, actor, channel, source, by_ins: bo
     if by_ins:
         existing = selectors.traits_of(patient)
         score = float(matching.score(query, existing))
-        if matching.decide(query, existing, score) is None:
+        if score < matching.low_threshold():  # decide() links on the INS alone; the traits must agree too
             # Same INS, traits of someone else: two people may be behind one identity.
             report_collision(patient, actor=actor, channel=channel, source=source,
                              description=_("Même matricule INS reçu avec des traits différents (score %(score).2f).")
