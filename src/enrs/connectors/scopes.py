@@ -17,10 +17,12 @@ from oauth2_provider.scopes import BaseScopes
 
 DIRECTORY_READ = "annuaire:lecture"
 DIRECTORY_WRITE = "annuaire:ecriture"
+OFFER_CAPACITY = "offre:capacite"
 
 SCOPES: dict[str, str] = {
     DIRECTORY_READ: _("Lire la fiche complète (coordonnées comprises) des structures de son organisation"),
     DIRECTORY_WRITE: _("Mettre à jour les coordonnées des structures de son organisation"),
+    OFFER_CAPACITY: _("Déclarer les capacités en lits et places des lieux de son organisation (ROR)"),
 }
 
 

@@ -1,0 +1,379 @@
+"""Reads of the care-offer directory: the TODS search, facets, capacity views.
+
+The search is one queryset built from the criteria, the same SQL on SQLite and
+PostgreSQL:
+
+- coded criteria are equalities on indexed foreign keys, or ``pk IN`` sub-queries
+  for the many-valued ones (public, equipment, specialisation, telehealth);
+- each full-text word is a ``pk IN (offers having this stemmed term)`` on the
+  indexed ``OfferTerm`` table (see ``enrs.offer.text``);
+- a radius is a bounding box on the indexed latitude/longitude, then the exact
+  great-circle test as a dot product of unit vectors (``enrs.offer.geo``),
+  ordered by that dot product, i.e. by distance;
+- facets are ``GROUP BY`` counts over the same queryset (counts within the
+  current results).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, ExpressionWrapper, F, FloatField, Prefetch, Q, QuerySet, Sum, Value
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from enrs.core.text import fold
+from enrs.directory import selectors as directory_selectors
+from enrs.offer import geo, nomenclatures, text
+from enrs.offer.models import Capacity, CodeSystem, Commune, Concept, Offer, OfferTerm, Place, TelehealthOffer
+from enrs.offer.services import staleness
+
+PAGE_SIZE = 20
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True)
+class OfferCriteria:
+    """Validated criteria (codes are checked against the loaded nomenclatures)."""
+
+    query: str = ""
+    activity: str = ""
+    care_mode: str = ""
+    public: str = ""
+    equipment: str = ""
+    specialisation: str = ""
+    telehealth: str = ""
+    departement: str = ""
+    centre: geo.Point | None = None
+    radius_km: float | None = None
+    centre_label: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        coded = (self.activity, self.care_mode, self.public, self.equipment, self.specialisation, self.telehealth, self.departement)
+        return not (self.query.strip() or any(coded) or self.centre)
+
+
+CODED_CRITERIA = {
+    # criterion -> (nomenclature role, how it filters)
+    "activity": ("activity", "activity_id"),
+    "care_mode": ("care_mode", "care_mode_id"),
+    "public": ("public", "publics"),
+    "equipment": ("equipment", "equipment"),
+    "specialisation": ("specialisation", "specialisations"),
+}
+
+
+def _concept_id(role: str, code: str) -> int:
+    found = Concept.objects.filter(system__key=nomenclatures.ROLES[role].key, code=code).values_list("pk", flat=True).first()
+    if found is None:
+        raise nomenclatures.unknown_code_error(role, code)
+    return found
+
+
+def _many_filter(relation: str, concept_id: int) -> Q:
+    through = Offer._meta.get_field(relation).remote_field.through
+    return Q(pk__in=through.objects.filter(concept_id=concept_id).values("offer_id"))
+
+
+def offer_queryset(criteria: OfferCriteria) -> QuerySet[Offer]:
+    """Active offers matching every criterion (ordered by distance when there is a centre)."""
+    qs = Offer.objects.filter(active=True)
+    for name, (role, path) in CODED_CRITERIA.items():
+        code = getattr(criteria, name)
+        if not code:
+            continue
+        concept_id = _concept_id(role, code)
+        qs = qs.filter(**{path: concept_id}) if path.endswith("_id") else qs.filter(_many_filter(path, concept_id))
+    if criteria.telehealth:
+        qs = qs.filter(pk__in=TelehealthOffer.objects.filter(kind=criteria.telehealth).values("offer_id"))
+    if criteria.departement:
+        qs = qs.filter(departement=criteria.departement)
+    for term in text.query_terms(criteria.query):
+        qs = qs.filter(pk__in=OfferTerm.objects.filter(term=term).values("offer_id"))
+    if criteria.centre is not None and criteria.radius_km:
+        return _within(qs, criteria.centre, criteria.radius_km)
+    return qs.order_by("name", "pk")
+
+
+def _within(qs: QuerySet[Offer], centre: geo.Point, radius_km: float) -> QuerySet[Offer]:
+    box = geo.bounding_box(centre, radius_km)
+    x, y, z = geo.unit_vector(centre.latitude, centre.longitude)
+    dot = ExpressionWrapper(F("ux") * Value(x) + F("uy") * Value(y) + F("uz") * Value(z), output_field=FloatField())
+    return (
+        qs.filter(latitude__gte=box.min_lat, latitude__lte=box.max_lat, longitude__gte=box.min_lon, longitude__lte=box.max_lon)
+        .alias(dot=dot)
+        .filter(dot__gte=geo.min_dot(radius_km))
+        .order_by("-dot", "name", "pk")
+    )
+
+
+# --- Facets -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FacetValue:
+    code: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Facets:
+    activity: list[FacetValue]
+    care_mode: list[FacetValue]
+    public: list[FacetValue]
+    telehealth: list[FacetValue]
+    departement: list[FacetValue]
+
+    @property
+    def total(self) -> int:
+        return sum(value.count for value in self.activity)
+
+
+def _sorted(values) -> list[FacetValue]:
+    return sorted(values, key=lambda value: (-value.count, value.label))
+
+
+def facets(qs: QuerySet[Offer]) -> Facets:
+    """Counts within ``qs`` by activity, care mode, public, telehealth and département."""
+    ids = qs.order_by().values("pk")
+    by_activity = dict(qs.order_by().values_list("activity_id").annotate(n=Count("pk")))
+    by_mode = dict(qs.order_by().values_list("care_mode_id").annotate(n=Count("pk")))
+    by_dept = dict(qs.order_by().values_list("departement").annotate(n=Count("pk")))
+    through = Offer.publics.through
+    by_public = dict(through.objects.filter(offer_id__in=ids).values_list("concept_id").annotate(n=Count("offer_id")).order_by())
+    by_kind = dict(TelehealthOffer.objects.filter(offer_id__in=ids).values_list("kind").annotate(n=Count("offer_id")).order_by())
+    concepts = {c.pk: c for c in Concept.objects.filter(pk__in=[*by_activity, *by_mode, *by_public])}
+    coded = lambda counts: _sorted(FacetValue(concepts[pk].code, concepts[pk].label, n) for pk, n in counts.items())  # noqa: E731
+    return Facets(
+        activity=coded(by_activity),
+        care_mode=coded(by_mode),
+        public=coded(by_public),
+        telehealth=_sorted(FacetValue(kind, str(TelehealthOffer.Kind(kind).label), n) for kind, n in by_kind.items()),
+        departement=sorted((FacetValue(d, d, n) for d, n in by_dept.items() if d), key=lambda value: value.code),
+    )
+
+
+# --- Result rows ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PlaceCapacity:
+    available: int
+    installed: int | None
+    updated_at: dt.datetime
+    stale: bool
+
+
+@dataclass(frozen=True)
+class OfferRow:
+    offer: Offer
+    distance_km: float | None
+    capacity: PlaceCapacity | None
+
+
+@dataclass
+class SearchResult:
+    criteria: OfferCriteria
+    rows: list[OfferRow]
+    facets: Facets
+    page: int
+    pages: int
+    total: int = field(init=False)
+
+    def __post_init__(self):
+        self.total = self.facets.total
+
+
+def capacity_by_place(place_ids) -> dict[int, PlaceCapacity]:
+    """Current available and installed beds/places of each place, with their staleness."""
+    rows = (
+        Capacity.objects.filter(place_id__in=list(place_ids), temporality__code=nomenclatures.CURRENT,
+                                status__code__in=[nomenclatures.AVAILABLE, nomenclatures.INSTALLED])
+        .values_list("place_id", "status__code", "count", "updated_at")
+    )
+    grouped: dict[int, dict] = defaultdict(lambda: {"available": None, "installed": None, "oldest": None})
+    for place_id, status, count, updated_at in rows:
+        entry = grouped[place_id]
+        key = "available" if status == nomenclatures.AVAILABLE else "installed"
+        entry[key] = (entry[key] or 0) + count
+        entry["oldest"] = updated_at if entry["oldest"] is None else min(entry["oldest"], updated_at)
+    threshold = timezone.now() - staleness()
+    return {
+        place_id: PlaceCapacity(entry["available"], entry["installed"], entry["oldest"], entry["oldest"] < threshold)
+        for place_id, entry in grouped.items()
+        if entry["available"] is not None
+    }
+
+
+def search(criteria: OfferCriteria, page: int = 1, page_size: int = PAGE_SIZE) -> SearchResult:
+    qs = offer_queryset(criteria)
+    found = facets(qs)
+    pages = max(1, -(-found.total // page_size))
+    page = min(max(1, page), pages)
+    offers = list(
+        qs.select_related("activity", "care_mode", "establishment", "place", "expertise_level")
+        .prefetch_related("publics", Prefetch("telehealth", queryset=TelehealthOffer.objects.order_by("kind")))
+        [(page - 1) * page_size : page * page_size]
+    )
+    capacities = capacity_by_place({o.place_id for o in offers if o.place_id})
+    rows = [
+        OfferRow(
+            offer=o,
+            distance_km=_distance(criteria.centre, o),
+            capacity=capacities.get(o.place_id),
+        )
+        for o in offers
+    ]
+    return SearchResult(criteria=criteria, rows=rows, facets=found, page=page, pages=pages)
+
+
+def _distance(centre: geo.Point | None, offer: Offer) -> float | None:
+    if centre is None or offer.latitude is None or offer.longitude is None:
+        return None
+    return geo.haversine_km(centre, geo.Point(offer.latitude, offer.longitude))
+
+
+# --- Communes ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ResolvedCommune:
+    label: str
+    point: geo.Point
+
+
+def resolve_commune(value: str) -> ResolvedCommune | None:
+    """A commune typed as an INSEE code or a name (accents optional): its reference
+    point, else the centre of the offer places located in it."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if len(value) == 5 and value[:2].isalnum() and value[2:].isdigit():
+        commune = Commune.objects.filter(insee=value.upper()).first()
+    else:
+        folded = fold(value)
+        commune = Commune.objects.filter(folded_name=folded).order_by("insee").first()
+    if commune is not None:
+        return ResolvedCommune(f"{commune.name} ({commune.insee})", geo.Point(commune.latitude, commune.longitude))
+    places = Place.objects.filter(latitude__isnull=False, longitude__isnull=False).filter(
+        Q(commune_insee=value) | Q(city__iexact=value)
+    ).values_list("latitude", "longitude", "city")[:500]
+    places = list(places)
+    if not places:
+        return None
+    latitude = sum(p[0] for p in places) / len(places)
+    longitude = sum(p[1] for p in places) / len(places)
+    return ResolvedCommune(places[0][2] or value, geo.Point(latitude, longitude))
+
+
+# --- Choices for the forms ----------------------------------------------------------------------
+def choices(role: str) -> list[tuple[str, str]]:
+    """Active codes of a role's nomenclature, by label."""
+    return list(
+        Concept.objects.filter(system__key=nomenclatures.ROLES[role].key, active=True)
+        .order_by("label").values_list("code", "label")
+    )
+
+
+def departement_choices() -> list[tuple[str, str]]:
+    codes = Offer.objects.filter(active=True).exclude(departement="").values_list("departement", flat=True).distinct()
+    return [(code, code) for code in sorted(codes)]
+
+
+def code_systems() -> QuerySet[CodeSystem]:
+    return CodeSystem.objects.annotate(concept_count=Count("concepts")).order_by("key")
+
+
+# --- Details and capacity ------------------------------------------------------------------------
+def offer_detail(pk: int) -> Offer:
+    return get_object_or_404(
+        Offer.objects.select_related("activity", "care_mode", "activity_field", "expertise_level", "establishment", "unit", "place")
+        .prefetch_related("publics", "acts", "competences", "specialisations", "equipment", "opening_hours",
+                          "closures__kind", "contacts__purpose", "telehealth__professional"),
+        pk=pk, active=True,
+    )
+
+
+def is_agency(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and (user.is_staff or user.kind == user.Kind.AGENCY)
+
+
+def can_search_as_professional(user) -> bool:
+    return directory_selectors.can_search_directory(user)
+
+
+def establishments_managed_by(user) -> list:
+    """Establishments whose capacity ``user`` may update: agency staff all those with
+    places; a professional those where he practises and their legal entity's establishments."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    if is_agency(user):
+        return list({p.establishment for p in Place.objects.filter(active=True).select_related("establishment")})
+    organisations = directory_selectors.organisations_of(directory_selectors.professional_of_user(user))
+    allowed = {o.pk: o for o in organisations}
+    for organisation in organisations:
+        for establishment in directory_selectors.establishments_of(organisation):
+            allowed.setdefault(establishment.pk, establishment)
+    ids = set(Place.objects.filter(active=True, establishment_id__in=list(allowed)).values_list("establishment_id", flat=True))
+    return sorted((allowed[pk] for pk in ids), key=lambda o: o.name)
+
+
+def places_of_establishments(establishment_ids) -> QuerySet[Place]:
+    return Place.objects.filter(establishment_id__in=establishment_ids, active=True).select_related("establishment").order_by("name", "pk")
+
+
+def capacities_of(place: Place) -> QuerySet[Capacity]:
+    return place.capacities.select_related("capacity_type", "status", "temporality", "source_type").order_by(
+        "capacity_type__code", "status__code", "temporality__code"
+    )
+
+
+def place_by_identifier(identifier: str) -> Place | None:
+    return Place.objects.select_related("establishment").filter(identifier=identifier).first()
+
+
+@dataclass(frozen=True)
+class DashboardRow:
+    departement: str
+    capacity_type: str
+    available: int
+    installed: int
+    occupied: int
+    places: int
+    stale: int
+
+
+def crisis_dashboard() -> list[DashboardRow]:
+    """Current capacity by département and nature (lit, place…), with the stale figures counted."""
+    threshold = timezone.now() - staleness()
+    rows = (
+        Capacity.objects.filter(temporality__code=nomenclatures.CURRENT)
+        .values("departement", "capacity_type__label", "status__code")
+        .annotate(total=Sum("count"), places=Count("place", distinct=True), stale=Count("pk", filter=Q(updated_at__lt=threshold)))
+        .order_by("departement", "capacity_type__label")
+    )
+    table: dict[tuple[str, str], dict] = {}
+    for row in rows:
+        key = (row["departement"] or "—", row["capacity_type__label"])
+        entry = table.setdefault(key, {"available": 0, "installed": 0, "occupied": 0, "places": 0, "stale": 0})
+        status = row["status__code"]
+        if status == nomenclatures.AVAILABLE:
+            entry["available"] += row["total"] or 0
+            entry["places"] = max(entry["places"], row["places"])
+            entry["stale"] += row["stale"]
+        elif status == nomenclatures.INSTALLED:
+            entry["installed"] += row["total"] or 0
+        elif status == "03":  # TRE_R330 Occupé
+            entry["occupied"] += row["total"] or 0
+    return [DashboardRow(d, t, **values) for (d, t), values in sorted(table.items())]
+
+
+def stale_capacities() -> QuerySet[Capacity]:
+    return (
+        Capacity.objects.filter(updated_at__lt=timezone.now() - staleness(), status__code=nomenclatures.AVAILABLE)
+        .select_related("place__establishment", "capacity_type")
+        .order_by("updated_at")
+    )
+
+
+def validation_messages(exc: ValidationError) -> dict[str, list[str]]:
+    return getattr(exc, "message_dict", None) or {"__all__": exc.messages}
