@@ -737,7 +737,10 @@ def call_insi(patient: Patient, *, actor, channel: str, client=None):
     from enrs.identity import insi
 
     client = client or insi.get_client()
-    response = client.search(insi_query(patient))
+    try:
+        response = client.search(insi_query(patient))
+    except (OSError, TimeoutError) as exc:
+        raise ValidationError({"insi": [_("Le téléservice INSi ne répond pas ; réessayez plus tard.")]}) from exc
     evidence: dict[str, Any] = {"insi_called_at": response.called_at, "insi_result": response.code}
     if not response.found:
         patient = update_identity(patient, evidence, actor=actor, channel=channel,
