@@ -17,12 +17,16 @@ from oauth2_provider.scopes import BaseScopes
 
 DIRECTORY_READ = "annuaire:lecture"
 DIRECTORY_WRITE = "annuaire:ecriture"
+IDENTITY_READ = "identite:lecture"
+IDENTITY_WRITE = "identite:ecriture"
 OFFER_CAPACITY = "offre:capacite"
 
 SCOPES: dict[str, str] = {
     DIRECTORY_READ: _("Lire la fiche complète (coordonnées comprises) des structures de son organisation"),
     DIRECTORY_WRITE: _("Mettre à jour les coordonnées des structures de son organisation"),
     OFFER_CAPACITY: _("Déclarer les capacités en lits et places des lieux de son organisation (ROR)"),
+    IDENTITY_READ: _("Lire les identités patients connues de son organisation et rechercher une identité (Patient/$match)"),
+    IDENTITY_WRITE: _("Créer et mettre à jour les identités patients de son organisation (FHIR Patient)"),
 }
 
 
