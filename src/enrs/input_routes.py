@@ -41,6 +41,13 @@ INPUT_ROUTES: list[InputRoute] = [
     InputRoute("oauth:revoke", "form", response="json"),
     InputRoute("api:update_organisation_contacts", "json", method="PATCH", kwargs={"finess": "000000000"}, response="json"),
     InputRoute("api:organisation_for_connector", "query", method="GET", kwargs={"finess": "000000000"}, response="json"),
+    # Care offer (ROR) and TODS: search pages, capacity form, connector capacity API
+    InputRoute("offer:public_search", "query", method="GET"),
+    InputRoute("offer:public_map", "query", method="GET"),
+    InputRoute("offer:search", "query", user="pro", method="GET"),
+    InputRoute("offer:map", "query", user="pro", method="GET"),
+    InputRoute("offer:capacity", "form", user="pro"),
+    InputRoute("api:push_capacities", "json", kwargs={"identifier": "LIEU-X"}, response="json"),
     # FHIR (read and search; strict search parameters)
     InputRoute("fhir:type", "query", method="GET", kwargs={"resource_type": "Organization"}, response="fhir"),
     InputRoute("fhir:search", "query", method="GET", kwargs={"resource_type": "PractitionerRole"}, response="fhir"),
@@ -116,6 +123,9 @@ NO_INPUT_ROUTES: dict[str, str] = {
     "socialaccount_signup": "closed: PSC accounts are created from the directory, never through a form",
     "openid_connect_login": "starts the PSC redirect (POST without fields, CSRF-protected); 404 when PSC is not configured",
     "openid_connect_callback": "404 unless PSC is configured; bad, expired and replayed state tested against a real provider in tests/accounts/test_psc_oidc.py",
+    # Care offer
+    "offer:detail": "public detail page of an offer; the id is resolved or 404",
+    "offer:dashboard": "agency page view, no input",
     # Habilitations (S3)
     "access:patient_identity": "detail page; the id is resolved or 404, then checked by the permission API",
     # Membership (issue 11)

@@ -25,6 +25,7 @@ urlpatterns = [
     path("habilitations/", include("enrs.access.urls")),  # S3: habilitations
     path("oauth/", include("enrs.connectors.urls")),  # OAuth2 token/revoke for connectors
     path("adhesion/", include("enrs.membership.urls")),  # membership, catalogue, quotes
+    path("", include("enrs.offer.urls")),  # TODS /tods/ (public) and the care offer /offre/
     path("", include("enrs.portal.urls")),
 ]
 
