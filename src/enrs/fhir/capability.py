@@ -38,6 +38,11 @@ def _resource_entry(rt: ResourceType) -> dict:
         entry["supportedProfile"] = list(rt.profiles)
     if rt.include_specs:
         entry["searchInclude"] = list(rt.include_specs)
+    if rt.operations:
+        entry["operation"] = [
+            {"name": op.name, "definition": op.definition, "documentation": str(op.documentation) or None}
+            for op in rt.operations
+        ]
     return entry
 
 

@@ -39,6 +39,20 @@ SUPPORTED_INTERACTIONS = {READ, SEARCH, "create", "update", "patch", "delete"}
 RESERVED_NAMES = {"_count", "_sort", "_include", "_revinclude", "_page", "_format", "_pretty", "_total", "_summary", "_elements"}
 
 
+@dataclass(frozen=True)
+class Operation:
+    """A type-level operation (``POST [type]/$name``): ``handler(request, resource_type) -> HttpResponse``.
+
+    ``definition`` is the canonical OperationDefinition announced in the
+    CapabilityStatement (e.g. http://hl7.org/fhir/OperationDefinition/Patient-match).
+    """
+
+    name: str
+    handler: Callable
+    definition: str
+    documentation: str = ""
+
+
 @dataclass(frozen=True, kw_only=True)
 class ResourceType:
     """How one FHIR resource type is served.
@@ -63,6 +77,7 @@ class ResourceType:
     profiles: tuple[str, ...] = ()
     documentation: str = ""
     handlers: Mapping[str, Callable] = field(default_factory=dict)
+    operations: tuple[Operation, ...] = ()
 
     def __post_init__(self):
         try:
@@ -104,6 +119,9 @@ class ResourceType:
     @cached_property
     def include_specs(self) -> dict[str, p.Include]:
         return {f"{self.name}:{include.param}": include for include in self.includes}
+
+    def operation(self, name: str) -> Operation | None:
+        return next((op for op in self.operations if op.name == name), None)
 
     def supports(self, interaction: str) -> bool:
         return interaction in self.interactions

@@ -15,6 +15,7 @@ urlpatterns = [
     re_path(r"^metadata/?$", views.metadata, name="metadata"),
     re_path(rf"^{TYPE}/?$", views.type_level, name="type"),
     re_path(rf"^{TYPE}/_search/?$", views.search_post, name="search"),
+    re_path(rf"^{TYPE}/\$(?P<operation>[a-z][a-z\-]{{0,63}})/?$", views.operation, name="operation"),
     re_path(rf"^{TYPE}/{ID}/_history(?:/[^/]*)?/?$", views.history, name="history"),
     re_path(rf"^{TYPE}/_history/?$", views.history, name="history"),
     re_path(r"^_history/?$", views.history, name="history"),

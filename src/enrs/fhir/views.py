@@ -182,6 +182,16 @@ def instance(request: HttpRequest, resource_type: str, resource_id: str) -> Http
 
 
 @fhir_endpoint
+def operation(request: HttpRequest, resource_type: str, operation: str) -> HttpResponse:
+    """``[type]/$operation``, as declared by the type's ``operations``."""
+    rt = _resource_type(resource_type)
+    declared = rt.operation(operation)
+    if declared is None:
+        raise FhirError.not_found(_("Opération inconnue pour %(type)s : $%(name)s.") % {"type": rt.name, "name": operation})
+    return declared.handler(request, rt)
+
+
+@fhir_endpoint
 def history(request: HttpRequest, resource_type: str | None = None, resource_id: str | None = None) -> HttpResponse:
     if resource_type:
         _resource_type(resource_type)
