@@ -14,7 +14,9 @@ Steps, each sized for a million identities on two cores:
    prepared records are shared copy-on-write, nothing is pickled but pair
    indexes and results);
 4. *decide*: pairs at or above the low threshold come out as
-   ``(id_a, id_b, score, decision)``.
+   ``(id_a, id_b, score, decision)``;
+5. *close*: pairs implied by transitivity inside small clusters are added for
+   review (:func:`implied_pairs`).
 
 Ordering rule: each flagged pair comes out once, with ``id_a < id_b`` in
 Python string order, and pairs are sorted by ``(id_a, id_b)`` so that two runs
@@ -23,6 +25,7 @@ over the same input give the same file.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 from array import array
@@ -47,6 +50,9 @@ MAX_BLOCK = 1_000
 CHUNK_PAIRS = 50_000
 # Below this many candidate pairs a second process costs more than it saves.
 PARALLEL_FROM_PAIRS = 200_000
+PARALLEL_FROM_RECORDS = 50_000
+# A cluster of flagged records larger than this is a chain of look-alikes, not one person.
+MAX_CLUSTER = 8
 _prepare_uncached = prepare.__wrapped__
 
 
@@ -57,6 +63,7 @@ class BatchStats:
     candidate_pairs: int = 0
     skipped_blocks: int = 0
     flagged: int = 0
+    implied: int = 0
     workers: int = 1
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -65,14 +72,13 @@ class BatchStats:
 _SHARED: dict[str, object] = {}
 
 
-def _stable_hash(key: str) -> int:
-    # str hashes are salted per process but every step runs in this process
-    # (workers only see the resulting integers), so hash() is consistent here.
-    return hash(key)
-
-
 def prepare_all(records: Iterable[tuple[str, Traits]], progress: Progress | None = None, total: int = 0):
-    """Ids, prepared records and the (key hash, record index) arrays."""
+    """Ids, prepared records and the (key hash, record index) arrays.
+
+    Keys are hashed with ``hash()``: str hashes are salted per process, but
+    every hash is computed in this process (workers only see the resulting
+    integers), so they are consistent within one run.
+    """
     ids: list[str] = []
     prepared: list[Prepared] = []
     key_hashes = array("q")
@@ -81,13 +87,42 @@ def prepare_all(records: Iterable[tuple[str, Traits]], progress: Progress | None
         p = _prepare_uncached(traits)
         ids.append(record_id)
         prepared.append(p)
-        for key in keys_of_prepared(p, traits.birth_date):
-            key_hashes.append(_stable_hash(key))
-            key_owner.append(index)
+        keys = keys_of_prepared(p, traits.birth_date)
+        key_hashes.extend([hash(key) for key in keys])
+        key_owner.extend([index] * len(keys))
         if progress and index % 10_000 == 9_999:
             progress("prepare", index + 1, total)
     if progress:
         progress("prepare", len(ids), total or len(ids))
+    return ids, prepared, key_hashes, key_owner
+
+
+def _prepare_slice(bounds: tuple[int, int]) -> tuple[list[str], list[Prepared], bytes, bytes]:
+    start, stop = bounds
+    records: list[tuple[str, Traits]] = _SHARED["records"]  # type: ignore[assignment]
+    ids, prepared, hashes, owners = prepare_all(records[start:stop])
+    return ids, prepared, hashes.tobytes(), array("i", [owner + start for owner in owners]).tobytes()
+
+
+def prepare_parallel(records: list[tuple[str, Traits]], workers: int, progress: Progress | None = None):
+    """:func:`prepare_all` over slices in forked processes (same hash salt as this process: fork copies it)."""
+    _SHARED["records"] = records
+    size = max(1, -(-len(records) // (workers * 4)))
+    bounds = [(start, min(start + size, len(records))) for start in range(0, len(records), size)]
+    ids: list[str] = []
+    prepared: list[Prepared] = []
+    key_hashes, key_owner = array("q"), array("i")
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for slice_ids, slice_prepared, hashes, owners in pool.imap(_prepare_slice, bounds):
+                ids.extend(slice_ids)
+                prepared.extend(slice_prepared)
+                key_hashes.frombytes(hashes)
+                key_owner.frombytes(owners)
+                if progress:
+                    progress("prepare", len(ids), len(records))
+    finally:
+        _SHARED.clear()
     return ids, prepared, key_hashes, key_owner
 
 
@@ -178,6 +213,41 @@ def score_pairs(
     return results
 
 
+def implied_pairs(direct: dict[tuple[int, int], tuple[float, str]], prepared: list[Prepared]) -> dict[tuple[int, int], tuple[float, str]]:
+    """Pairs implied by transitivity: A~B and B~C flag A–C for review.
+
+    A person entered four times by four desks gives six pairs; the two most
+    distant records may share no blocking key or score low on their own while
+    both are clearly linked to a third. The clusters (connected components of
+    flagged pairs) are closed, with two guards: a cluster larger than
+    ``MAX_CLUSTER`` is left alone (a chain of look-alikes, not a person), and
+    an implied pair is never automatic (``review``); its score is its own
+    direct score.
+    """
+    parent: dict[int, int] = {}
+
+    def root(x: int) -> int:
+        while parent.get(x, x) != x:
+            parent[x] = parent.get(parent[x], parent[x])
+            x = parent[x]
+        return x
+
+    for i, j in direct:
+        ri, rj = root(i), root(j)
+        if ri != rj:
+            parent[ri] = rj
+    clusters: dict[int, list[int]] = {}
+    for member in {x for pair in direct for x in pair}:
+        clusters.setdefault(root(member), []).append(member)
+    implied = {}
+    for members in clusters.values():
+        if 3 <= len(members) <= MAX_CLUSTER:
+            for i, j in itertools.combinations(sorted(members), 2):
+                if (i, j) not in direct:
+                    implied[(i, j)] = (probability(match_weight(prepared[i], prepared[j])[0]), "review")
+    return implied
+
+
 def find_duplicates(
     records: Iterable[tuple[str, Traits]],
     *,
@@ -195,7 +265,16 @@ def find_duplicates(
 
     stats = stats if stats is not None else BatchStats()
     clock = time.perf_counter()
-    ids, prepared, key_hashes, key_owner = prepare_all(records, progress, total)
+    records = records if isinstance(records, list) else list(records)
+    if workers is not None:
+        prepare_workers = max(1, workers)
+    else:
+        prepare_workers = min(_available_cores(), 4) if len(records) >= PARALLEL_FROM_RECORDS else 1
+    if prepare_workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        ids, prepared, key_hashes, key_owner = prepare_parallel(records, prepare_workers, progress)
+    else:
+        ids, prepared, key_hashes, key_owner = prepare_all(records, progress, len(records))
+    del records
     stats.records, stats.keys = len(ids), len(key_hashes)
     stats.seconds["prepare"] = time.perf_counter() - clock
     clock = time.perf_counter()
@@ -209,13 +288,18 @@ def find_duplicates(
     kept = score_pairs(pairs, prepared, low=low, workers=stats.workers, progress=progress)
     stats.seconds["score"] = time.perf_counter() - clock
     del pairs
-    flagged = []
+    direct: dict[tuple[int, int], tuple[float, str]] = {}
     for i, j, s, different_first_names in kept:
         found = {"first_names": "different" if different_first_names else "known"}
         decision = decide_prepared(prepared[i], prepared[j], s, high=high, low=low, found=found)
         if decision and ids[i] != ids[j]:
-            a, b = (ids[i], ids[j]) if ids[i] < ids[j] else (ids[j], ids[i])
-            flagged.append((a, b, s, decision))
+            direct[(i, j)] = (s, decision)
+    implied = implied_pairs(direct, prepared)
+    stats.implied = len(implied)
+    flagged = []
+    for (i, j), (s, decision) in itertools.chain(direct.items(), implied.items()):
+        a, b = (ids[i], ids[j]) if ids[i] < ids[j] else (ids[j], ids[i])
+        flagged.append((a, b, s, decision))
     flagged.sort()
     stats.flagged = len(flagged)
     yield from flagged

@@ -54,12 +54,13 @@ def keys_of_prepared(p: Prepared, birth_date: str) -> set[str]:
         keys.add(f"i:{p.ins[:13]}")
     names = _name_codes(p)
     first = p.first_phonetic
-    for date in date_variants(birth_date):
+    variants = date_variants(birth_date)
+    for date in variants:
         for code in names | ({first} if first else set()):
             keys.add(f"d:{date}|{code}")
     # Initials survive typos (desks rarely miss the first letter), a place survives name changes.
     initials = {code[0] for code in (p.name_full, p.used_full) if code}
-    for date in date_variants(birth_date):
+    for date in variants:
         if first:
             for initial in initials:
                 keys.add(f"di:{date}|{initial}{p.first_names[0][0]}")

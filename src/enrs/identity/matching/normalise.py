@@ -58,6 +58,11 @@ def first_name_list(first_names: tuple[str, ...] | list[str] | str) -> tuple[str
     """Ordered, folded first names; a compound keeps its parts glued (``Jean-Marc`` → ``JEANMARC``)."""
     if isinstance(first_names, str):
         first_names = first_names.split()
+    return _first_name_list(tuple(first_names))
+
+
+@lru_cache(maxsize=200_000)
+def _first_name_list(first_names: tuple[str, ...]) -> tuple[str, ...]:
     result = []
     for item in first_names:
         glued = fold(item).replace(" ", "")
@@ -66,6 +71,7 @@ def first_name_list(first_names: tuple[str, ...] | list[str] | str) -> tuple[str
     return tuple(result)
 
 
+@lru_cache(maxsize=200_000)
 def compound_parts(first_names: tuple[str, ...] | list[str]) -> frozenset[str]:
     """Every part of every first name: ``("Anne-Laure", "Marie")`` → ``{ANNE, LAURE, MARIE}`` (shortened compounds)."""
     return frozenset(part for item in first_names for part in tokens(item))
@@ -74,6 +80,7 @@ def compound_parts(first_names: tuple[str, ...] | list[str]) -> frozenset[str]:
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 
+@lru_cache(maxsize=100_000)
 def parse_birth_date(value: str) -> tuple[int, int, int] | None:
     """``(year, month, day)`` with 0 for an unknown part, or None when the text is not a plausible birth date.
 
@@ -101,6 +108,7 @@ def format_date(year: int, month: int, day: int) -> str:
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 
+@lru_cache(maxsize=100_000)
 def date_variants(value: str) -> tuple[str, ...]:
     """The date itself and, when it is also a valid date, its day/month transposition."""
     parsed = parse_birth_date(value)

@@ -98,7 +98,7 @@ def prepare(traits: Traits) -> Prepared:
         used_phonetic=phonetic(used_core) if used_core else "",
         first_names=firsts,
         first_glued="".join(firsts),
-        first_parts=compound_parts(traits.first_names),
+        first_parts=compound_parts(tuple(traits.first_names)),
         first_phonetic=phonetic(firsts[0]) if firsts else "",
         used_first=fold(traits.used_first_name).replace(" ", ""),
         year=year,
