@@ -38,6 +38,10 @@ PUBLIC_BY_DESIGN = {
     "api:professional_by_idnat": "directory API: public professional data keyed by idNatPS",
     "account_confirm_email": "the kwarg is a secret key, not an object id; a wrong key shows an 'invalid link' page",
     "account_reset_password_from_key": "the kwargs are a secret token, not an object id; a wrong one shows an 'invalid link' page",
+    # Type-level FHIR search: the URL names a type, not an object; rows are filtered by the permission
+    # API (an outsider gets an empty searchset: tests/identity/feeds/test_fhir_patient.py).
+    "fhir:type:Patient": "type-level search, no object id; results filtered by permissions.filter_allowed",
+    "fhir:search:Patient": "type-level search, no object id; results filtered by permissions.filter_allowed",
 }
 # Present only when an OpenID Connect provider is configured (not checked for presence).
 PUBLIC_BY_DESIGN_WHEN_CONFIGURED = {
