@@ -46,6 +46,14 @@ def make_offer(identifier: str, establishment, place, **data):
     return services.upsert_offer(payload).obj
 
 
+@pytest.fixture(autouse=True)
+def _fresh_codes():
+    """Nomenclatures are cached per process; a test that reloads one is rolled back."""
+    services.clear_code_cache()
+    yield
+    services.clear_code_cache()
+
+
 @pytest.fixture
 def region(db):
     services.load_communes(COMMUNES)

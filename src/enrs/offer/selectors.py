@@ -29,6 +29,7 @@ from enrs.core.text import fold
 from enrs.directory import selectors as directory_selectors
 from enrs.offer import geo, nomenclatures, text
 from enrs.offer.models import Capacity, CodeSystem, Commune, Concept, Offer, OfferTerm, Place, TelehealthOffer
+from enrs.offer import services
 from enrs.offer.services import staleness
 
 PAGE_SIZE = 20
@@ -68,10 +69,7 @@ CODED_CRITERIA = {
 
 
 def _concept_id(role: str, code: str) -> int:
-    found = Concept.objects.filter(system__key=nomenclatures.ROLES[role].key, code=code).values_list("pk", flat=True).first()
-    if found is None:
-        raise nomenclatures.unknown_code_error(role, code)
-    return found
+    return services.concept(role, code).pk
 
 
 def _many_filter(relation: str, concept_id: int) -> Q:
@@ -139,13 +137,18 @@ def _sorted(values) -> list[FacetValue]:
 def facets(qs: QuerySet[Offer]) -> Facets:
     """Counts within ``qs`` by activity, care mode, public, telehealth and département."""
     ids = qs.order_by().values("pk")
-    by_activity = dict(qs.order_by().values_list("activity_id").annotate(n=Count("pk")))
-    by_mode = dict(qs.order_by().values_list("care_mode_id").annotate(n=Count("pk")))
-    by_dept = dict(qs.order_by().values_list("departement").annotate(n=Count("pk")))
+    by_activity, by_mode, by_dept = defaultdict(int), defaultdict(int), defaultdict(int)
+    # One GROUP BY for the three single-valued facets (at most a few hundred groups).
+    for activity, mode, dept, n in qs.order_by().values_list("activity_id", "care_mode_id", "departement").annotate(n=Count("pk")):
+        by_activity[activity] += n
+        by_mode[mode] += n
+        by_dept[dept] += n
     through = Offer.publics.through
     by_public = dict(through.objects.filter(offer_id__in=ids).values_list("concept_id").annotate(n=Count("offer_id")).order_by())
     by_kind = dict(TelehealthOffer.objects.filter(offer_id__in=ids).values_list("kind").annotate(n=Count("offer_id")).order_by())
-    concepts = {c.pk: c for c in Concept.objects.filter(pk__in=[*by_activity, *by_mode, *by_public])}
+    concepts = {c.pk: c for role in ("activity", "care_mode", "public") for c in services.active_codes(role).values()}
+    missing = {*by_activity, *by_mode, *by_public} - set(concepts)
+    concepts.update({c.pk: c for c in Concept.objects.filter(pk__in=missing)})  # codes deactivated since
     coded = lambda counts: _sorted(FacetValue(concepts[pk].code, concepts[pk].label, n) for pk, n in counts.items())  # noqa: E731
     return Facets(
         activity=coded(by_activity),
@@ -213,7 +216,7 @@ def search(criteria: OfferCriteria, page: int = 1, page_size: int = PAGE_SIZE) -
     page = min(max(1, page), pages)
     offers = list(
         qs.select_related("activity", "care_mode", "establishment", "place", "expertise_level")
-        .prefetch_related("publics", Prefetch("telehealth", queryset=TelehealthOffer.objects.order_by("kind")))
+        .prefetch_related(Prefetch("telehealth", queryset=TelehealthOffer.objects.order_by("kind")))
         [(page - 1) * page_size : page * page_size]
     )
     capacities = capacity_by_place({o.place_id for o in offers if o.place_id})
@@ -268,10 +271,7 @@ def resolve_commune(value: str) -> ResolvedCommune | None:
 # --- Choices for the forms ----------------------------------------------------------------------
 def choices(role: str) -> list[tuple[str, str]]:
     """Active codes of a role's nomenclature, by label."""
-    return list(
-        Concept.objects.filter(system__key=nomenclatures.ROLES[role].key, active=True)
-        .order_by("label").values_list("code", "label")
-    )
+    return sorted(((c.code, c.label) for c in services.active_codes(role).values()), key=lambda item: item[1])
 
 
 def departement_choices() -> list[tuple[str, str]]:

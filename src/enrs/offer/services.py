@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -92,6 +93,7 @@ def load_code_system(parsed: nomenclatures.ParsedCodeSystem, source: str = "") -
             concept.save(update_fields=["label", "active"])
             updated += 1
     deactivated = Concept.objects.filter(pk__in=[c.pk for c in existing.values() if c.active]).update(active=False)
+    clear_code_cache()
     return LoadResult(parsed.key, parsed.version, created, updated, deactivated)
 
 
@@ -105,6 +107,27 @@ def load_shipped_nomenclatures() -> list[LoadResult]:
     return [load_nomenclature_file(path) for path in nomenclatures.shipped_files()]
 
 
+# Codes are read on every write and search: keep each nomenclature's active codes in
+# memory for a minute (loading a file in this process clears it at once).
+CODE_CACHE_SECONDS = 60.0
+_code_cache: dict[str, tuple[float, dict[str, Concept]]] = {}
+
+
+def clear_code_cache() -> None:
+    _code_cache.clear()
+
+
+def active_codes(role: str) -> dict[str, Concept]:
+    """The active concepts of ``role``'s nomenclature, by code (cached)."""
+    key = nomenclatures.ROLES[role].key
+    cached = _code_cache.get(key)
+    now = time.monotonic()
+    if cached is None or now - cached[0] > CODE_CACHE_SECONDS:
+        codes = {c.code: c for c in Concept.objects.filter(system__key=key, active=True).select_related("system")}
+        cached = _code_cache[key] = (now, codes)
+    return cached[1]
+
+
 def concept(role: str, code: str | None, field: str | None = None, *, required: bool = True) -> Concept | None:
     """The active concept ``code`` of the nomenclature of ``role``, or a French error."""
     code = (code or "").strip() if isinstance(code, str) or code is None else str(code)
@@ -112,7 +135,7 @@ def concept(role: str, code: str | None, field: str | None = None, *, required: 
         if required:
             raise ValidationError({field or role: [_("Ce champ est obligatoire.")]})
         return None
-    found = Concept.objects.filter(system__key=nomenclatures.ROLES[role].key, code=code, active=True).first()
+    found = active_codes(role).get(code)
     if found is None:
         raise nomenclatures.unknown_code_error(role, code, field)
     return found
@@ -120,13 +143,7 @@ def concept(role: str, code: str | None, field: str | None = None, *, required: 
 
 def concepts(role: str, codes: Iterable[str] | None, field: str | None = None) -> list[Concept]:
     codes = list(dict.fromkeys(str(c).strip() for c in codes or [] if str(c).strip()))
-    if not codes:
-        return []
-    found = {c.code: c for c in Concept.objects.filter(system__key=nomenclatures.ROLES[role].key, code__in=codes, active=True)}
-    for code in codes:
-        if code not in found:
-            raise nomenclatures.unknown_code_error(role, code, field)
-    return [found[code] for code in codes]
+    return [concept(role, code, field) for code in codes]
 
 
 # --- Communes --------------------------------------------------------------------------------
@@ -587,7 +604,7 @@ def update_capacity(place: Place, data: dict[str, Any], *, user=None, channel: s
 
 def _store_capacity(place: Place, cleaned: dict[str, Any], user, channel: str) -> UpsertResult:
     key = {"place": place, "capacity_type": cleaned["capacity_type"], "status": cleaned["status"], "temporality": cleaned["temporality"]}
-    current = Capacity.objects.select_for_update().filter(**key).first()
+    current = Capacity.objects.select_for_update().filter(**key).order_by("pk").first()  # no Meta ordering joins
     values = {name: cleaned[name] for name in ("count", "source_type", "temporary_assignment", "gender", "crisis_type", "updated_at")}
     values.update(updated_by=user if getattr(user, "is_authenticated", False) else None, channel=channel[:20],
                   departement=place.departement)
@@ -624,3 +641,67 @@ def update_capacities(place: Place, rows: list[dict[str, Any]], *, user=None, ch
             except ValidationError as exc:
                 raise ValidationError({f"{index}.{field}": msgs for field, msgs in exc.message_dict.items()}) from exc
     return results
+
+
+# --- Bulk loading (benchmarks, large regional imports) ----------------------------------------------
+def _code_table(roles: Iterable[str]) -> dict[str, dict[str, int]]:
+    """role -> {code: concept id} of the active codes, to check codes in memory."""
+    table: dict[str, dict[str, int]] = {}
+    for role in roles:
+        rows = Concept.objects.filter(system__key=nomenclatures.ROLES[role].key, active=True).values_list("code", "pk")
+        table[role] = dict(rows)
+    return table
+
+
+def _bulk_code(table: dict, role: str, code: str, field: str) -> int:
+    try:
+        return table[role][code]
+    except KeyError:
+        raise nomenclatures.unknown_code_error(role, code, field) from None
+
+
+@transaction.atomic
+def bulk_insert_offers(rows: list[dict[str, Any]], places: dict[str, Place]) -> int:
+    """Insert new offers in a few multi-row statements, with the same code checks and
+    index terms as ``upsert_offer`` (no update, no opening hours or contacts): for
+    loading a whole region at once. Any bad row refuses the whole batch."""
+    roles = ("activity", "care_mode", "public", "specialisation", "equipment")
+    table = _code_table(roles)
+    labels = {pk: label for pk, label in Concept.objects.filter(pk__in=[pk for codes in table.values() for pk in codes.values()]).values_list("pk", "label")}
+    offers, extras = [], []
+    for index, row in enumerate(rows, start=1):
+        try:
+            place = places[row["place"]]
+            activity = _bulk_code(table, "activity", row["activity"], "activity")
+            care_mode = _bulk_code(table, "care_mode", row["care_mode"], "care_mode")
+            many = {field: [_bulk_code(table, role, code, field) for code in row.get(field, [])]
+                    for field, role in (("publics", "public"), ("specialisations", "specialisation"), ("equipment", "equipment"))}
+        except (ValidationError, KeyError) as exc:
+            raise ValidationError({f"ligne {index}": [str(exc)]}) from exc
+        offer = Offer(identifier=row["identifier"], name=row["name"], establishment_id=place.establishment_id, place=place,
+                      activity_id=activity, care_mode_id=care_mode, **_place_columns(place))
+        words = " ".join([row["name"], place.city, labels[activity], labels[care_mode],
+                          *(labels[pk] for pks in many.values() for pk in pks),
+                          *(str(TelehealthOffer.Kind(kind).label) for kind in row.get("telehealth", []))])
+        offer.search_text = " ".join(text.terms(words))
+        offers.append(offer)
+        extras.append((many, row.get("telehealth", [])))
+    Offer.objects.bulk_create(offers, batch_size=2000)
+    if offers[0].pk is None:  # SQLite before 3.35 does not return ids: read them back
+        ids = dict(Offer.objects.filter(identifier__in=[o.identifier for o in offers]).values_list("identifier", "pk"))
+        for offer in offers:
+            offer.pk = ids[offer.identifier]
+    links = {field: [] for field in ("publics", "specialisations", "equipment")}
+    terms, telehealth = [], []
+    for offer, (many, kinds) in zip(offers, extras, strict=True):
+        for field, pks in many.items():
+            through = getattr(Offer, field).through
+            links[field] += [through(offer_id=offer.pk, concept_id=pk) for pk in dict.fromkeys(pks)]
+        terms += [OfferTerm(offer_id=offer.pk, term=term) for term in offer.search_text.split()]
+        telehealth += [TelehealthOffer(offer_id=offer.pk, kind=kind, channel=TelehealthOffer.Channel.PLATFORM,
+                                       address="plateforme régionale") for kind in dict.fromkeys(kinds)]
+    for field, objs in links.items():
+        getattr(Offer, field).through.objects.bulk_create(objs, batch_size=5000)
+    OfferTerm.objects.bulk_create(terms, batch_size=5000)
+    TelehealthOffer.objects.bulk_create(telehealth, batch_size=5000)
+    return len(offers)
