@@ -134,18 +134,26 @@ def _sorted(values) -> list[FacetValue]:
     return sorted(values, key=lambda value: (-value.count, value.label))
 
 
-def facets(qs: QuerySet[Offer]) -> Facets:
-    """Counts within ``qs`` by activity, care mode, public, telehealth and département."""
-    ids = qs.order_by().values("pk")
+# Above this many matches the many-valued facets use a sub-query instead of a list of ids.
+MAX_ID_LIST = 5_000
+
+
+def facets(qs: QuerySet[Offer], slim: list[tuple] | None = None) -> Facets:
+    """Counts within ``qs`` by activity, care mode, public, telehealth and département.
+
+    ``slim`` are the ``(pk, activity_id, care_mode_id, departement)`` rows of ``qs``
+    when the caller already has them (one query instead of re-running the filter)."""
+    if slim is None:
+        slim = list(qs.order_by().values_list("pk", "activity_id", "care_mode_id", "departement"))
     by_activity, by_mode, by_dept = defaultdict(int), defaultdict(int), defaultdict(int)
-    # One GROUP BY for the three single-valued facets (at most a few hundred groups).
-    for activity, mode, dept, n in qs.order_by().values_list("activity_id", "care_mode_id", "departement").annotate(n=Count("pk")):
-        by_activity[activity] += n
-        by_mode[mode] += n
-        by_dept[dept] += n
+    for _pk, activity, mode, dept in slim:
+        by_activity[activity] += 1
+        by_mode[mode] += 1
+        by_dept[dept] += 1
+    ids = [row[0] for row in slim] if len(slim) <= MAX_ID_LIST else qs.order_by().values("pk")
     through = Offer.publics.through
-    by_public = dict(through.objects.filter(offer_id__in=ids).values_list("concept_id").annotate(n=Count("offer_id")).order_by())
-    by_kind = dict(TelehealthOffer.objects.filter(offer_id__in=ids).values_list("kind").annotate(n=Count("offer_id")).order_by())
+    by_public = dict(through.objects.filter(offer_id__in=ids).values_list("concept_id").annotate(n=Count("offer_id")).order_by()) if slim else {}
+    by_kind = dict(TelehealthOffer.objects.filter(offer_id__in=ids).values_list("kind").annotate(n=Count("offer_id")).order_by()) if slim else {}
     concepts = {c.pk: c for role in ("activity", "care_mode", "public") for c in services.active_codes(role).values()}
     missing = {*by_activity, *by_mode, *by_public} - set(concepts)
     concepts.update({c.pk: c for c in Concept.objects.filter(pk__in=missing)})  # codes deactivated since
@@ -210,24 +218,20 @@ def capacity_by_place(place_ids) -> dict[int, PlaceCapacity]:
 
 
 def search(criteria: OfferCriteria, page: int = 1, page_size: int = PAGE_SIZE) -> SearchResult:
+    """The matching offers' facets and one page of rows; the filter runs once (ordered
+    slim rows), the page is then read by primary key."""
     qs = offer_queryset(criteria)
-    found = facets(qs)
-    pages = max(1, -(-found.total // page_size))
+    slim = list(qs.values_list("pk", "activity_id", "care_mode_id", "departement"))
+    found = facets(qs, slim)
+    pages = max(1, -(-len(slim) // page_size))
     page = min(max(1, page), pages)
-    offers = list(
-        qs.select_related("activity", "care_mode", "establishment", "place", "expertise_level")
-        .prefetch_related(Prefetch("telehealth", queryset=TelehealthOffer.objects.order_by("kind")))
-        [(page - 1) * page_size : page * page_size]
-    )
+    page_ids = [row[0] for row in slim[(page - 1) * page_size : page * page_size]]
+    by_pk = Offer.objects.select_related("activity", "care_mode", "establishment").prefetch_related(
+        Prefetch("telehealth", queryset=TelehealthOffer.objects.order_by("kind"))
+    ).in_bulk(page_ids)
+    offers = [by_pk[pk] for pk in page_ids]
     capacities = capacity_by_place({o.place_id for o in offers if o.place_id})
-    rows = [
-        OfferRow(
-            offer=o,
-            distance_km=_distance(criteria.centre, o),
-            capacity=capacities.get(o.place_id),
-        )
-        for o in offers
-    ]
+    rows = [OfferRow(offer=o, distance_km=_distance(criteria.centre, o), capacity=capacities.get(o.place_id)) for o in offers]
     return SearchResult(criteria=criteria, rows=rows, facets=found, page=page, pages=pages)
 
 
