@@ -66,6 +66,15 @@ INPUT_ROUTES: list[InputRoute] = [
     InputRoute("access:break_glass_search", "query", user="pro", method="GET"),
     InputRoute("access:break_glass_open", "form", user="pro"),
     InputRoute("access:my_consent", "form", user="patient"),
+    # Identity vigilance (issue 4): worklists, search, and the decisions (ids in the form body)
+    InputRoute("identity:worklist", "query", user="staff", method="GET"),
+    InputRoute("identity:search", "query", user="staff", method="GET"),
+    InputRoute("identity:merge", "form", user="staff"),
+    InputRoute("identity:dismiss", "form", user="staff"),
+    InputRoute("identity:unmerge", "form", user="staff"),
+    InputRoute("identity:report_collision", "form", user="staff"),
+    InputRoute("identity:resolve", "form", user="staff"),
+    InputRoute("identity:insi", "form", user="staff"),
     # Membership (issue 11): catalogue filters, applications, quotes, conventions, accounts, register
     InputRoute("membership:catalogue", "query", method="GET"),
     InputRoute("membership:apply", "form", user="pro"),
@@ -133,6 +142,9 @@ NO_INPUT_ROUTES: dict[str, str] = {
     "offer:dashboard": "agency page view, no input",
     # Habilitations (S3)
     "access:patient_identity": "detail page; the id is resolved or 404, then checked by the permission API",
+    # Identity vigilance (issue 4)
+    "identity:duplicate": "comparison page; the id is resolved or 404, identity duties then the permission API",
+    "identity:identity_detail": "identity page; the id is resolved or 404, identity duties then the permission API",
     # Membership (issue 11)
     "membership:home": "page view, no input",
     "membership:tariffs": "page view, no input",

@@ -23,6 +23,7 @@ urlpatterns = [
     path("fhir/", include("enrs.fhir.urls")),
     path("api/", api.urls),
     path("habilitations/", include("enrs.access.urls")),  # S3: habilitations
+    path("identitovigilance/", include("enrs.identity.urls")),  # issue 4: identity server and vigilance
     path("oauth/", include("enrs.connectors.urls")),  # OAuth2 token/revoke for connectors
     path("adhesion/", include("enrs.membership.urls")),  # membership, catalogue, quotes
     path("", include("enrs.offer.urls")),  # TODS /tods/ (public) and the care offer /offre/
