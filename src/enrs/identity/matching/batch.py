@@ -2,17 +2,19 @@
 
 Steps, each sized for a million identities on two cores:
 
-1. *prepare*: every record is normalised once (:func:`traits.prepare`) and its
-   blocking keys computed; keys are stored as 64-bit hashes in a compact
-   ``array`` (a dict of a few million strings would cost gigabytes);
+1. *keys*: every record is normalised (:func:`traits.prepare`) and its
+   blocking keys computed, in slices over forked worker processes; keys come
+   back as 64-bit hashes in compact ``array`` bytes (a dict of a few million
+   strings would cost gigabytes, and pickling prepared records back costs
+   more than preparing them again);
 2. *block*: DuckDB self-joins the (hash, record) table: every pair of records
    sharing a hash is a candidate, kept once even when found through several
    keys. A block larger than ``MAX_BLOCK`` (a degenerate key such as an empty
    name) is skipped and counted rather than exploding quadratically;
 3. *score*: candidate pairs are scored by the Fellegi–Sunter model of
    :mod:`.scoring`, in chunks spread over worker processes (``fork``: the
-   prepared records are shared copy-on-write, nothing is pickled but pair
-   indexes and results);
+   records are shared copy-on-write, each worker prepares the records of its
+   pairs once, nothing is pickled but pair indexes and results);
 4. *decide*: pairs at or above the low threshold come out as
    ``(id_a, id_b, score, decision)``;
 5. *close*: pairs implied by transitivity inside small clusters are added for
@@ -28,6 +30,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
+import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -48,7 +51,7 @@ from enrs.identity.matching.traits import Prepared, Traits, prepare
 Progress = Callable[[str, int, int], None]
 MAX_BLOCK = 1_000
 CHUNK_PAIRS = 50_000
-# Below this many candidate pairs a second process costs more than it saves.
+# Below these sizes a second process costs more than it saves.
 PARALLEL_FROM_PAIRS = 200_000
 PARALLEL_FROM_RECORDS = 50_000
 # A cluster of flagged records larger than this is a chain of look-alikes, not one person.
@@ -68,62 +71,71 @@ class BatchStats:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-# Shared with forked workers (set before the pool starts, read-only afterwards).
+# Shared with forked workers (set before a pool starts, read-only afterwards).
 _SHARED: dict[str, object] = {}
+# Records prepared by this process during one scoring stage (per worker after fork).
+_PREPARED: dict[int, Prepared] = {}
 
 
-def prepare_all(records: Iterable[tuple[str, Traits]], progress: Progress | None = None, total: int = 0):
-    """Ids, prepared records and the (key hash, record index) arrays.
+def _available_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
-    Keys are hashed with ``hash()``: str hashes are salted per process, but
-    every hash is computed in this process (workers only see the resulting
-    integers), so they are consistent within one run.
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _prepared(index: int) -> Prepared:
+    found = _PREPARED.get(index)
+    if found is None:
+        records: list[tuple[str, Traits]] = _SHARED["records"]  # type: ignore[assignment]
+        found = _PREPARED[index] = _prepare_uncached(records[index][1])
+    return found
+
+
+# --- Keys ----------------------------------------------------------------------------------
+def _keys_of_slice(bounds: tuple[int, int]) -> tuple[bytes, bytes]:
+    """Key hashes and owners of ``records[start:stop]``.
+
+    Keys are hashed with ``hash()``: str hashes are salted per interpreter, and
+    forked workers inherit the parent's salt, so hashes agree within one run.
     """
-    ids: list[str] = []
-    prepared: list[Prepared] = []
-    key_hashes = array("q")
-    key_owner = array("i")
-    for index, (record_id, traits) in enumerate(records):
-        p = _prepare_uncached(traits)
-        ids.append(record_id)
-        prepared.append(p)
-        keys = keys_of_prepared(p, traits.birth_date)
-        key_hashes.extend([hash(key) for key in keys])
-        key_owner.extend([index] * len(keys))
-        if progress and index % 10_000 == 9_999:
-            progress("prepare", index + 1, total)
-    if progress:
-        progress("prepare", len(ids), total or len(ids))
-    return ids, prepared, key_hashes, key_owner
-
-
-def _prepare_slice(bounds: tuple[int, int]) -> tuple[list[str], list[Prepared], bytes, bytes]:
     start, stop = bounds
     records: list[tuple[str, Traits]] = _SHARED["records"]  # type: ignore[assignment]
-    ids, prepared, hashes, owners = prepare_all(records[start:stop])
-    return ids, prepared, hashes.tobytes(), array("i", [owner + start for owner in owners]).tobytes()
-
-
-def prepare_parallel(records: list[tuple[str, Traits]], workers: int, progress: Progress | None = None):
-    """:func:`prepare_all` over slices in forked processes (same hash salt as this process: fork copies it)."""
-    _SHARED["records"] = records
-    size = max(1, -(-len(records) // (workers * 4)))
-    bounds = [(start, min(start + size, len(records))) for start in range(0, len(records), size)]
-    ids: list[str] = []
-    prepared: list[Prepared] = []
     key_hashes, key_owner = array("q"), array("i")
-    try:
+    for index in range(start, stop):
+        traits = records[index][1]
+        keys = keys_of_prepared(_prepare_uncached(traits), traits.birth_date)
+        key_hashes.extend([hash(key) for key in keys])
+        key_owner.extend([index] * len(keys))
+    return key_hashes.tobytes(), key_owner.tobytes()
+
+
+def block_keys(records: list[tuple[str, Traits]], workers: int, progress: Progress | None = None) -> tuple[array, array]:
+    """The (key hash, record index) arrays of all records, computed over ``workers`` processes."""
+    _SHARED["records"] = records
+    size = max(1, min(20_000, -(-len(records) // max(workers, 1))))
+    bounds = [(start, min(start + size, len(records))) for start in range(0, len(records), size)]
+    key_hashes, key_owner = array("q"), array("i")
+    done = 0
+
+    def collect(results) -> None:
+        nonlocal done
+        for (hashes, owners), (start, stop) in zip(results, bounds, strict=True):
+            key_hashes.frombytes(hashes)
+            key_owner.frombytes(owners)
+            done += stop - start
+            if progress:
+                progress("prepare", done, len(records))
+
+    if workers > 1 and _can_fork():
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for slice_ids, slice_prepared, hashes, owners in pool.imap(_prepare_slice, bounds):
-                ids.extend(slice_ids)
-                prepared.extend(slice_prepared)
-                key_hashes.frombytes(hashes)
-                key_owner.frombytes(owners)
-                if progress:
-                    progress("prepare", len(ids), len(records))
-    finally:
-        _SHARED.clear()
-    return ids, prepared, key_hashes, key_owner
+            collect(pool.imap(_keys_of_slice, bounds))
+    else:
+        collect(map(_keys_of_slice, bounds))
+    if progress and not records:
+        progress("prepare", 0, 0)
+    return key_hashes, key_owner
 
 
 def _arrow(values: array, kind) -> pa.Array:
@@ -161,59 +173,57 @@ def candidate_pairs(key_hashes: array, key_owner: array, stats: BatchStats | Non
     return rows
 
 
-def _available_cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
-def _score_chunk(pairs: list[tuple[int, int]]) -> list[tuple[int, int, float, bool]]:
-    prepared: list[Prepared] = _SHARED["prepared"]  # type: ignore[assignment]
+# --- Scoring -------------------------------------------------------------------------------
+def _score_chunk(pairs: list[tuple[int, int]]) -> list[tuple[int, int, float, str]]:
+    """``(i, j, score, decision)`` of the pairs of the chunk that are flagged."""
+    high: float = _SHARED["high"]  # type: ignore[assignment]
     low: float = _SHARED["low"]  # type: ignore[assignment]
     kept = []
     for i, j in pairs:
-        a, b = prepared[i], prepared[j]
+        a, b = _prepared(i), _prepared(j)
         weight, found = match_weight(a, b)
         s = probability(weight)
         if s >= low or (a.ins_valid and a.ins == b.ins):
-            kept.append((i, j, s, found["first_names"] == "different"))
+            decision = decide_prepared(a, b, s, high=high, low=low, found=found)
+            if decision:
+                kept.append((i, j, s, decision))
     return kept
 
 
-def _worker_count(pairs: int, workers: int | None) -> int:
+def _worker_count(size: int, threshold: int, workers: int | None) -> int:
     if workers is not None:
         return max(1, workers)
-    if pairs < PARALLEL_FROM_PAIRS:
-        return 1
-    return max(1, min(_available_cores(), 4))
+    return 1 if size < threshold else max(1, min(_available_cores(), 4))
 
 
-def score_pairs(
-    pairs: list[tuple[int, int]], prepared: list[Prepared], *, low: float, workers: int, progress: Progress | None = None
-) -> list[tuple[int, int, float, bool]]:
-    """Pairs whose score reaches ``low`` (or that share a valid INS), with their score."""
-    _SHARED.update(prepared=prepared, low=low)
+def score_pairs(pairs: list[tuple[int, int]], *, workers: int, progress: Progress | None = None) -> list[tuple[int, int, float, str]]:
+    """Flagged pairs among ``pairs`` (records taken from ``_SHARED["records"]``)."""
+    _SHARED.update(high=high_threshold(), low=low_threshold())
     chunks = [pairs[start : start + CHUNK_PAIRS] for start in range(0, len(pairs), CHUNK_PAIRS)]
-    results: list[tuple[int, int, float, bool]] = []
+    results: list[tuple[int, int, float, str]] = []
     done = 0
+    _PREPARED.clear()
+
+    def collect(scored) -> None:
+        nonlocal done
+        for kept, chunk in zip(scored, chunks, strict=True):
+            results.extend(kept)
+            done += len(chunk)
+            if progress:
+                progress("score", done, len(pairs))
+
     try:
-        if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        if workers > 1 and _can_fork():
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                for kept, chunk in zip(pool.imap(_score_chunk, chunks), chunks, strict=True):
-                    results.extend(kept)
-                    done += len(chunk)
-                    if progress:
-                        progress("score", done, len(pairs))
+                collect(pool.imap(_score_chunk, chunks))
         else:
-            for chunk in chunks:
-                results.extend(_score_chunk(chunk))
-                done += len(chunk)
-                if progress:
-                    progress("score", done, len(pairs))
+            collect(map(_score_chunk, chunks))
     finally:
-        _SHARED.clear()
+        _PREPARED.clear()
     return results
 
 
-def implied_pairs(direct: dict[tuple[int, int], tuple[float, str]], prepared: list[Prepared]) -> dict[tuple[int, int], tuple[float, str]]:
+def implied_pairs(direct: dict[tuple[int, int], tuple[float, str]]) -> dict[tuple[int, int], tuple[float, str]]:
     """Pairs implied by transitivity: A~B and B~C flag A–C for review.
 
     A person entered four times by four desks gives six pairs; the two most
@@ -244,7 +254,7 @@ def implied_pairs(direct: dict[tuple[int, int], tuple[float, str]], prepared: li
         if 3 <= len(members) <= MAX_CLUSTER:
             for i, j in itertools.combinations(sorted(members), 2):
                 if (i, j) not in direct:
-                    implied[(i, j)] = (probability(match_weight(prepared[i], prepared[j])[0]), "review")
+                    implied[(i, j)] = (probability(match_weight(_prepared(i), _prepared(j))[0]), "review")
     return implied
 
 
@@ -254,28 +264,18 @@ def find_duplicates(
     progress: Progress | None = None,
     workers: int | None = None,
     stats: BatchStats | None = None,
-    total: int = 0,
 ) -> Iterator[tuple[str, str, float, str]]:
     """Flagged pairs ``(id_a, id_b, score, decision)`` with ``id_a < id_b``, sorted; decision ``link``/``review``.
 
     ``progress(stage, done, total)`` is called as the stages ``prepare`` and
-    ``score`` advance (``total`` of ``prepare`` is 0 when unknown).
+    ``score`` advance. ``workers`` forces the number of processes (default:
+    the available cores, for inputs large enough to pay for them).
     """
-    import time
-
     stats = stats if stats is not None else BatchStats()
-    clock = time.perf_counter()
     records = records if isinstance(records, list) else list(records)
-    if workers is not None:
-        prepare_workers = max(1, workers)
-    else:
-        prepare_workers = min(_available_cores(), 4) if len(records) >= PARALLEL_FROM_RECORDS else 1
-    if prepare_workers > 1 and "fork" in multiprocessing.get_all_start_methods():
-        ids, prepared, key_hashes, key_owner = prepare_parallel(records, prepare_workers, progress)
-    else:
-        ids, prepared, key_hashes, key_owner = prepare_all(records, progress, len(records))
-    del records
-    stats.records, stats.keys = len(ids), len(key_hashes)
+    clock = time.perf_counter()
+    key_hashes, key_owner = block_keys(records, _worker_count(len(records), PARALLEL_FROM_RECORDS, workers), progress)
+    stats.records, stats.keys = len(records), len(key_hashes)
     stats.seconds["prepare"] = time.perf_counter() - clock
     clock = time.perf_counter()
     pairs = candidate_pairs(key_hashes, key_owner, stats)
@@ -283,23 +283,37 @@ def find_duplicates(
     stats.candidate_pairs = len(pairs)
     stats.seconds["block"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    stats.workers = _worker_count(len(pairs), workers)
-    high, low = high_threshold(), low_threshold()
-    kept = score_pairs(pairs, prepared, low=low, workers=stats.workers, progress=progress)
-    stats.seconds["score"] = time.perf_counter() - clock
-    del pairs
-    direct: dict[tuple[int, int], tuple[float, str]] = {}
-    for i, j, s, different_first_names in kept:
-        found = {"first_names": "different" if different_first_names else "known"}
-        decision = decide_prepared(prepared[i], prepared[j], s, high=high, low=low, found=found)
-        if decision and ids[i] != ids[j]:
-            direct[(i, j)] = (s, decision)
-    implied = implied_pairs(direct, prepared)
+    stats.workers = _worker_count(len(pairs), PARALLEL_FROM_PAIRS, workers)
+    _SHARED["records"] = records
+    try:
+        kept = score_pairs(pairs, workers=stats.workers, progress=progress)
+        del pairs
+        direct = {(i, j): (s, decision) for i, j, s, decision in kept if records[i][0] != records[j][0]}
+        implied = implied_pairs(direct)
+    finally:
+        _SHARED.clear()
+        _PREPARED.clear()
     stats.implied = len(implied)
+    stats.seconds["score"] = time.perf_counter() - clock
     flagged = []
     for (i, j), (s, decision) in itertools.chain(direct.items(), implied.items()):
-        a, b = (ids[i], ids[j]) if ids[i] < ids[j] else (ids[j], ids[i])
-        flagged.append((a, b, s, decision))
+        id_i, id_j = records[i][0], records[j][0]
+        flagged.append((id_i, id_j, s, decision) if id_i < id_j else (id_j, id_i, s, decision))
     flagged.sort()
     stats.flagged = len(flagged)
     yield from flagged
+
+
+def prepare_all(records: Iterable[tuple[str, Traits]]) -> tuple[list[str], list[Prepared], array, array]:
+    """Ids, prepared records and key arrays of ``records``, in this process (used by the in-memory index)."""
+    ids: list[str] = []
+    prepared: list[Prepared] = []
+    key_hashes, key_owner = array("q"), array("i")
+    for index, (record_id, traits) in enumerate(records):
+        p = _prepare_uncached(traits)
+        keys = keys_of_prepared(p, traits.birth_date)
+        ids.append(record_id)
+        prepared.append(p)
+        key_hashes.extend([hash(key) for key in keys])
+        key_owner.extend([index] * len(keys))
+    return ids, prepared, key_hashes, key_owner
