@@ -82,10 +82,15 @@ class SyntheticRecord:
     traits: Traits
 
 
-def _region_communes() -> tuple[str, ...]:
-    from enrs.demo.geography import communes
+REGION_DEPARTEMENTS = ("14", "27", "50", "61", "76")
 
-    return tuple(commune.insee for commune in communes())
+
+def _region_communes() -> tuple[str, ...]:
+    """Communes of the demo region known to the identity server's COG file (sorted: deterministic)."""
+    from enrs.identity.cog import known_codes
+
+    found = sorted(code for code, (kind, _name) in known_codes().items() if kind == "commune" and code[:2] in REGION_DEPARTEMENTS)
+    return tuple(found) or ("14118", "76540")
 
 
 def _nir(rng: random.Random, sex: str, year: int, month: int, place: str) -> str:
