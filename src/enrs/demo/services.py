@@ -30,16 +30,19 @@ from enrs.demo.personas import PERSONAS, Persona, demo_password
 from enrs.directory import services as directory
 from enrs.directory.models import Organisation, Professional
 from enrs.identity import services as identity
+from enrs.demo.geography import communes
+from enrs.offer import demo_data as offer_demo
 
 T = TypeVar("T")
 Progress = Callable[[Iterable[T], int, str], Iterable[T]]
-SECTIONS = ("organisations", "professionals", "situations", "patients", "accounts")
+SECTIONS = ("organisations", "professionals", "situations", "patients", "accounts", "offers")
 SECTION_LABELS = {
     "organisations": "Structures",
     "professionals": "Professionnels",
     "situations": "Situations d'exercice",
     "patients": "Patients",
     "accounts": "Comptes de démonstration",
+    "offers": "Offre de soins (ROR) et capacités",
 }
 
 
@@ -134,6 +137,14 @@ class _Builder:
         for spec in self.progress(specs, total, SECTION_LABELS["patients"]):
             result = self._timed("patients", lambda: identity.upsert_demo_patient(spec))
             self._record("patients", result.status)
+
+    # --- care offer (ROR) ------------------------------------------------------------------
+    def build_offers(self, catalogue: list[gen.OrganisationSpec]) -> None:
+        sites = [(spec.role, self.organisations[spec.key]) for spec in catalogue]
+        rows = [{"insee": c.insee, "name": c.name, "postal_code": c.postal_code, "latitude": c.latitude,
+                 "longitude": c.longitude} for c in communes()]
+        for status in self._timed("offers", lambda: offer_demo.build_demo_offers(sites, rows, self.seed)):
+            self._record("offers", status)
 
     # --- accounts -----------------------------------------------------------------------
     def build_accounts(self, professionals: dict[str, gen.ProfessionalSpec], patients: dict[str, dict[str, Any]],
@@ -250,5 +261,6 @@ def build_demo_region(
         builder.build_professionals(professional_list, professionals)
         builder.build_patients(gen.patient_specs(seed, patients), patients)
         builder.build_accounts(persona_professionals, gen.persona_patient_specs(seed), gen.persona_staff_names(seed))
+        builder.build_offers(catalogue)
     summary.seconds = time.perf_counter() - started
     return summary
