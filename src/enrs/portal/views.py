@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
 from enrs.core import audit
+from enrs.identity import rules as identity_rules
 from enrs.portal import selectors
 from enrs.portal.forms import AccessHistoryForm
 
@@ -57,6 +58,7 @@ def pro_home(request):
             "organisations": context.organisations,
             "tiles": selectors.professional_tiles(request.user, context.organisations),
             "is_agency": selectors.is_agency(request.user),
+            "identity_duties": identity_rules.has_identity_duties(request.user),  # link to identity vigilance
         },
     )
 
