@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pyarrow as pa
 
-from enrs.identity.matching.blocking import keys_of_prepared
+from enrs.identity.matching.blocking import key_parts
 from enrs.identity.matching.scoring import (
     decide_prepared,
     high_threshold,
@@ -52,8 +52,8 @@ Progress = Callable[[str, int, int], None]
 MAX_BLOCK = 1_000
 CHUNK_PAIRS = 50_000
 # Below these sizes a second process costs more than it saves.
-PARALLEL_FROM_PAIRS = 200_000
-PARALLEL_FROM_RECORDS = 50_000
+PARALLEL_FROM_PAIRS = 20_000
+PARALLEL_FROM_RECORDS = 20_000
 # A cluster of flagged records larger than this is a chain of look-alikes, not one person.
 MAX_CLUSTER = 8
 _prepare_uncached = prepare.__wrapped__
@@ -97,15 +97,15 @@ def _prepared(index: int) -> Prepared:
 def _keys_of_slice(bounds: tuple[int, int]) -> tuple[bytes, bytes]:
     """Key hashes and owners of ``records[start:stop]``.
 
-    Keys are hashed with ``hash()``: str hashes are salted per interpreter, and
-    forked workers inherit the parent's salt, so hashes agree within one run.
+    Keys are hashed with ``hash()`` of their parts tuple: str hashes are salted
+    per interpreter, and forked workers inherit the parent's salt, so hashes
+    agree within one run (and only within one run).
     """
     start, stop = bounds
     records: list[tuple[str, Traits]] = _SHARED["records"]  # type: ignore[assignment]
     key_hashes, key_owner = array("q"), array("i")
     for index in range(start, stop):
-        traits = records[index][1]
-        keys = keys_of_prepared(_prepare_uncached(traits), traits.birth_date)
+        keys = key_parts(records[index][1])
         key_hashes.extend([hash(key) for key in keys])
         key_owner.extend([index] * len(keys))
     return key_hashes.tobytes(), key_owner.tobytes()
@@ -310,10 +310,9 @@ def prepare_all(records: Iterable[tuple[str, Traits]]) -> tuple[list[str], list[
     prepared: list[Prepared] = []
     key_hashes, key_owner = array("q"), array("i")
     for index, (record_id, traits) in enumerate(records):
-        p = _prepare_uncached(traits)
-        keys = keys_of_prepared(p, traits.birth_date)
+        keys = key_parts(traits)
         ids.append(record_id)
-        prepared.append(p)
+        prepared.append(_prepare_uncached(traits))
         key_hashes.extend([hash(key) for key in keys])
         key_owner.extend([index] * len(keys))
     return ids, prepared, key_hashes, key_owner

@@ -31,55 +31,94 @@ Every key is at most 64 characters.
 
 from __future__ import annotations
 
-from enrs.identity.matching.normalise import date_variants
+from functools import lru_cache
+
+from enrs.identity.matching.normalise import date_variants, first_name_list, name_forms, parse_birth_date
 from enrs.identity.matching.phonetic import phonetic
-from enrs.identity.matching.traits import Prepared, Traits, prepare
+from enrs.identity.matching.traits import Traits
 
 MAX_KEY_LENGTH = 64
+KeyParts = tuple[str, ...]
 
 
-def _name_codes(p: Prepared) -> set[str]:
-    """Phonetic codes of the birth name, the used name, and each part of a composed name."""
-    codes = {p.name_phonetic, p.used_phonetic}
-    for part_tokens in (p.name_tokens, p.used_tokens):
-        if len(part_tokens) > 1:
-            codes.update(phonetic(token) for token in part_tokens if len(token) > 2)
+@lru_cache(maxsize=200_000)
+def _name_info(birth_name: str, used_name: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Phonetic codes (birth name, used name, each part of a composed name) and initials of the names."""
+    codes: set[str] = set()
+    initials: set[str] = set()
+    for name in (birth_name, used_name):
+        full, core, core_tokens = name_forms(name)
+        if not full:
+            continue
+        initials.add(full[0])
+        codes.add(phonetic(core))
+        if len(core_tokens) > 1:
+            codes.update(phonetic(token) for token in core_tokens if len(token) > 2)
     codes.discard("")
-    return codes
+    return frozenset(codes), frozenset(initials)
 
 
-def keys_of_prepared(p: Prepared, birth_date: str) -> set[str]:
-    keys: set[str] = set()
-    if p.ins and len(p.ins) >= 13:
-        keys.add(f"i:{p.ins[:13]}")
-    names = _name_codes(p)
-    first = p.first_phonetic
-    variants = date_variants(birth_date)
+@lru_cache(maxsize=200_000)
+def _first_info(first_names: tuple[str, ...]) -> tuple[str, str]:
+    """Phonetic code and initial of the first first name."""
+    names = first_name_list(first_names)
+    if not names:
+        return "", ""
+    return phonetic(names[0]), names[0][0]
+
+
+@lru_cache(maxsize=100_000)
+def _date_info(birth_date: str) -> tuple[tuple[str, ...], str, str, str]:
+    """Date variants, and the year-month, month-day, year-day parts ("" when a part is unknown)."""
+    year, month, day = parse_birth_date(birth_date) or (0, 0, 0)
+    if not year:
+        return (), "", "", ""
+    return (
+        date_variants(birth_date),
+        f"{year}-{month}" if month else "",
+        f"{month}-{day}" if month and day else "",
+        f"{year}-{day}" if day else "",
+    )
+
+
+def key_parts(t: Traits) -> set[KeyParts]:
+    """The blocking keys of ``t`` as tuples ``(kind, part, …)``; :func:`blocking_keys` formats them.
+
+    The batch hashes these tuples directly: their strings come from the caches
+    above, and Python caches a string's hash in the string, so a record's keys
+    cost a few tuple hashes instead of a dozen string formats.
+    """
+    parts: set[KeyParts] = set()
+    ins = (t.ins or "").replace(" ", "").upper()
+    if len(ins) >= 13:
+        parts.add(("i", ins[:13]))
+    codes, initials = _name_info(t.birth_name or "", t.used_name or "")
+    first, first_initial = _first_info(tuple(t.first_names))
+    variants, year_month, month_day, year_day = _date_info(t.birth_date or "")
+    place = (t.birth_place or "").strip().upper()
+    name_like = codes | {first} if first else codes
     for date in variants:
-        for code in names | ({first} if first else set()):
-            keys.add(f"d:{date}|{code}")
-    # Initials survive typos (desks rarely miss the first letter), a place survives name changes.
-    initials = {code[0] for code in (p.name_full, p.used_full) if code}
-    for date in variants:
+        for code in name_like:
+            parts.add(("d", date, code))
         if first:
             for initial in initials:
-                keys.add(f"di:{date}|{initial}{p.first_names[0][0]}")
-        if p.place:
-            keys.add(f"dp:{date}|{p.place}")
+                parts.add(("di", date, initial + first_initial))
+        if place:
+            parts.add(("dp", date, place))
     # One mistyped or unknown part of the date: two of its three parts, with the name.
-    if first and p.year:
-        for code in names:
-            stem = f"{code}|{first[0]}"
-            if p.month:
-                keys.add(f"ym:{stem}|{p.year}-{p.month}")
-                if p.day:
-                    keys.add(f"md:{stem}|{p.month}-{p.day}")
-            if p.day:
-                keys.add(f"yd:{stem}|{p.year}-{p.day}")
-    return {key[:MAX_KEY_LENGTH] for key in keys}
+    if first:
+        for code in codes:
+            for kind, date_part in (("ym", year_month), ("md", month_day), ("yd", year_day)):
+                if date_part:
+                    parts.add((kind, code, first_initial, date_part))
+    return parts
+
+
+def format_key(parts: KeyParts) -> str:
+    kind, *values = parts
+    return f"{kind}:{'|'.join(values)}"[:MAX_KEY_LENGTH]
 
 
 def blocking_keys(t: Traits) -> set[str]:
     """The blocking keys of an identity (each prefixed by its kind and at most 64 characters)."""
-    return keys_of_prepared(prepare(t), t.birth_date)
-
+    return {format_key(parts) for parts in key_parts(t)}

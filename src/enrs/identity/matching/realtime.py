@@ -18,7 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from enrs.identity.matching.batch import prepare_all
-from enrs.identity.matching.blocking import keys_of_prepared
+from enrs.identity.matching.blocking import key_parts
 from enrs.identity.matching.scoring import decide_prepared, match_weight, probability
 from enrs.identity.matching.traits import Prepared, Traits, prepare
 
@@ -63,8 +63,8 @@ class MatchIndex:
         """``(id, score, decision)`` of the best candidates, best first."""
         query = prepare(traits)
         found: set[int] = set()
-        for key in keys_of_prepared(query, traits.birth_date):
-            found.update(self._owners_of(hash(key)))
+        for parts in key_parts(traits):
+            found.update(self._owners_of(hash(parts)))
         scored = []
         for index in found:
             weight, levels = match_weight(query, self.prepared[index])
