@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "enrs.fhir",
     "enrs.portal",
     "enrs.membership",
+    "enrs.observatory",
     "enrs.demo",
     "enrs.bench",
 ]

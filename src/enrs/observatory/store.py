@@ -1,0 +1,120 @@
+"""The analytical store of accepted RPU passages: an interface and its DuckDB implementation.
+
+Services and selectors talk to :class:`AnalyticalStore` only; :func:`get_store`
+returns the configured implementation. DuckDB (embedded, one file under
+``$ENRS_VAR_DIR``, path in ``ENRS_OBSERVATORY_DUCKDB``) is the default; another
+engine (PostgreSQL, a server-side columnar engine) implements the same four
+methods with the same SQL (plain ANSI aggregates, ``?`` parameters).
+
+Times in the store are Europe/Paris wall-clock times without zone: every ORU
+indicator (night, hour slots, weekday) is defined on local time, and stays
+are computed in UTC before storing (``duree_min``), so DST nights are right.
+
+DuckDB allows one writing process per file: each call opens and closes its
+own connection, so a CLI ingest and the web server take turns (a busy file
+raises ``StoreBusy``, answered in French by the callers).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any, Protocol
+
+import duckdb
+import pyarrow as pa
+from django.conf import settings
+
+TABLE = "passages"
+CREATE_TABLE = f"""
+CREATE TABLE IF NOT EXISTS {TABLE} (
+    finess VARCHAR NOT NULL, departement VARCHAR, entree TIMESTAMP NOT NULL, jour DATE NOT NULL,
+    sortie TIMESTAMP, duree_min INTEGER, age SMALLINT, age_jours INTEGER, sexe VARCHAR, cp VARCHAR,
+    commune VARCHAR, mode_entree VARCHAR, provenance VARCHAR, transport VARCHAR, transport_pec VARCHAR,
+    motif VARCHAR, gravite VARCHAR, dp VARCHAR, da VARCHAR, actes VARCHAR, mode_sortie VARCHAR,
+    destination VARCHAR, orient VARCHAR
+)
+"""
+
+
+class StoreBusy(Exception):
+    """The analytical file is locked by another process."""
+
+
+class AnalyticalStore(Protocol):
+    def replace_days(self, finess: str, first_day: dt.date, last_day: dt.date, rows: pa.Table) -> int:
+        """Delete the passages of ``finess`` on [first_day, last_day], insert ``rows``; one transaction."""
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
+        """Run a read-only query over the ``passages`` table."""
+
+    def count(self, finess: str | None = None) -> int:
+        """Number of stored passages (of one establishment)."""
+
+    def clear(self) -> None:
+        """Drop every passage (tests, demo reset)."""
+
+
+def default_path() -> Path:
+    configured = getattr(settings, "ENRS_OBSERVATORY_DUCKDB", None) or os.environ.get("ENRS_OBSERVATORY_DUCKDB")
+    return Path(configured) if configured else Path(settings.VAR_DIR) / "observatory.duckdb"
+
+
+class DuckDBStore:
+    def __init__(self, path: str | Path | None = None, *, threads: int | None = None) -> None:
+        self.path = Path(path) if path else default_path()
+        self.threads = threads
+
+    def _connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            if read_only and self.path.exists():
+                connection = duckdb.connect(str(self.path), read_only=True)
+            else:
+                connection = duckdb.connect(str(self.path))
+                connection.execute(CREATE_TABLE)
+        except duckdb.IOException as exc:  # another process holds the write lock
+            raise StoreBusy(str(exc)) from exc
+        if self.threads:
+            connection.execute(f"SET threads = {int(self.threads)}")
+        return connection
+
+    def replace_days(self, finess: str, first_day: dt.date, last_day: dt.date, rows: pa.Table) -> int:
+        connection = self._connect()
+        try:
+            connection.execute("BEGIN TRANSACTION")
+            connection.execute(f"DELETE FROM {TABLE} WHERE finess = ? AND jour BETWEEN ? AND ?", [finess, first_day, last_day])
+            connection.register("incoming", rows)
+            connection.execute(f"INSERT INTO {TABLE} SELECT * FROM incoming")
+            connection.unregister("incoming")
+            connection.execute("COMMIT")
+        except Exception:
+            connection.execute("ROLLBACK")
+            raise
+        finally:
+            connection.close()
+        return rows.num_rows
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
+        connection = self._connect(read_only=True)
+        try:
+            return connection.execute(sql, params or []).fetchall()
+        finally:
+            connection.close()
+
+    def count(self, finess: str | None = None) -> int:
+        if finess is None:
+            return self.query(f"SELECT count(*) FROM {TABLE}")[0][0]
+        return self.query(f"SELECT count(*) FROM {TABLE} WHERE finess = ?", [finess])[0][0]
+
+    def clear(self) -> None:
+        connection = self._connect()
+        try:
+            connection.execute(f"DELETE FROM {TABLE}")
+        finally:
+            connection.close()
+
+
+def get_store() -> AnalyticalStore:
+    return DuckDBStore()
