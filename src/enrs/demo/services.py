@@ -32,6 +32,7 @@ from enrs.directory.models import Organisation, Professional
 from enrs.identity import services as identity
 from enrs.demo.geography import communes
 from enrs.offer import demo_data as offer_demo
+from enrs.membership import demo as membership_demo
 
 T = TypeVar("T")
 Progress = Callable[[Iterable[T], int, str], Iterable[T]]
@@ -262,5 +263,6 @@ def build_demo_region(
         builder.build_patients(gen.patient_specs(seed, patients), patients)
         builder.build_accounts(persona_professionals, gen.persona_patient_specs(seed), gen.persona_staff_names(seed))
         builder.build_offers(catalogue)
+        membership_demo.build_demo_membership(builder.organisations.values())  # members, an AG, a quote
     summary.seconds = time.perf_counter() - started
     return summary
