@@ -22,7 +22,7 @@ def _run(tmp_path: Path, body: str, header: str = HEADER) -> tuple[str, str, lis
 
 
 def test_flags_desk_variants_and_ignores_strangers(tmp_path):
-    out, err, pairs = _run(
+    out, _err, pairs = _run(
         tmp_path,
         "b2,Lefèvre,Anne-Laure Marie,1984-03-11,F,76540,,,\n"
         "a1,LEFEVRE,ANNE-LAURE MARIE,1984-03-11,F,76540,,,\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import unicodedata
 
@@ -9,7 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from enrs.identity.matching import Traits, blocking_keys, decide, score
-from enrs.identity.matching.normalise import date_variants, first_name_list, fold, name_forms, parse_birth_date
+from enrs.identity.matching.normalise import (
+    date_variants,
+    first_name_list,
+    fold,
+    name_forms,
+    parse_birth_date,
+)
 from enrs.identity.matching.phonetic import MAX_LENGTH, phonetic
 from enrs.identity.matching.synthetic import FIRST_NAMES, LAST_NAMES
 
@@ -141,5 +148,5 @@ def test_transposed_day_and_month_still_share_a_key(a):
     year, month, day = a.birth_date.split("-")
     if int(day) > 12 or day == month:
         return
-    swapped = Traits(**{**a.__dict__, "birth_date": f"{year}-{day}-{month}"})
+    swapped = dataclasses.replace(a, birth_date=f"{year}-{day}-{month}")
     assert blocking_keys(a) & blocking_keys(swapped)

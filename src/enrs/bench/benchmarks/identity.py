@@ -58,7 +58,12 @@ from typing import Any
 
 from enrs.bench.registry import benchmark, percentiles_ms
 from enrs.identity.matching import BatchStats, find_duplicates
-from enrs.identity.matching.normalise import first_name_list, fold, name_forms, parse_birth_date
+from enrs.identity.matching.normalise import (
+    first_name_list,
+    fold,
+    name_forms,
+    parse_birth_date,
+)
 from enrs.identity.matching.synthetic import SyntheticRecord, degrade, generate
 
 

@@ -53,7 +53,9 @@ MAX_BLOCK = 1_000
 CHUNK_PAIRS = 50_000
 # Below these sizes a second process costs more than it saves.
 PARALLEL_FROM_PAIRS = 20_000
-PARALLEL_FROM_RECORDS = 20_000
+# Forked workers start with cold normalisation caches, and with warm caches a
+# record's keys cost a few microseconds: parallel keys pay only for large inputs.
+PARALLEL_FROM_RECORDS = 300_000
 # A cluster of flagged records larger than this is a chain of look-alikes, not one person.
 MAX_CLUSTER = 8
 _prepare_uncached = prepare.__wrapped__

@@ -33,7 +33,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from enrs.identity.matching.normalise import date_variants, first_name_list, name_forms, parse_birth_date
+from enrs.identity.matching.normalise import (
+    date_variants,
+    first_name_list,
+    name_forms,
+    parse_birth_date,
+)
 from enrs.identity.matching.phonetic import phonetic
 from enrs.identity.matching.traits import Traits
 
@@ -58,16 +63,23 @@ def _name_info(birth_name: str, used_name: str) -> tuple[frozenset[str], frozens
     return frozenset(codes), frozenset(initials)
 
 
-@lru_cache(maxsize=200_000)
 def _first_info(first_names: tuple[str, ...]) -> tuple[str, str]:
     """Phonetic code and initial of the first first name."""
-    names = first_name_list(first_names)
-    if not names:
-        return "", ""
-    return phonetic(names[0]), names[0][0]
+    for name in first_names:
+        info = _first_name_info(name)
+        if info[0]:
+            return info
+    return "", ""
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=200_000)
+def _first_name_info(name: str) -> tuple[str, str]:
+    # Cached per single first name: lists are mostly distinct, first names are not.
+    folded = first_name_list((name,))
+    return (phonetic(folded[0]), folded[0][0]) if folded else ("", "")
+
+
+@lru_cache(maxsize=200_000)
 def _date_info(birth_date: str) -> tuple[tuple[str, ...], str, str, str]:
     """Date variants, and the year-month, month-day, year-day parts ("" when a part is unknown)."""
     year, month, day = parse_birth_date(birth_date) or (0, 0, 0)
@@ -93,7 +105,7 @@ def key_parts(t: Traits) -> set[KeyParts]:
     if len(ins) >= 13:
         parts.add(("i", ins[:13]))
     codes, initials = _name_info(t.birth_name or "", t.used_name or "")
-    first, first_initial = _first_info(tuple(t.first_names))
+    first, first_initial = _first_info(t.first_names)
     variants, year_month, month_day, year_day = _date_info(t.birth_date or "")
     place = (t.birth_place or "").strip().upper()
     name_like = codes | {first} if first else codes

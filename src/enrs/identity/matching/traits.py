@@ -15,7 +15,7 @@ from enrs.identity.matching.normalise import (
 from enrs.identity.matching.phonetic import phonetic
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Traits:
     """Strict and complementary traits of one identity, as a desk or a feed gives them.
 

@@ -15,7 +15,13 @@ from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from enrs.identity.matching import BatchStats, find_duplicates
-from enrs.identity.matching.csvfile import HeaderError, ReadReport, open_input, read_people, write_pairs
+from enrs.identity.matching.csvfile import (
+    HeaderError,
+    ReadReport,
+    open_input,
+    read_people,
+    write_pairs,
+)
 
 STAGES = {"prepare": _("Préparation"), "score": _("Comparaison")}
 
