@@ -74,7 +74,7 @@ PERSONAS: tuple[Persona, ...] = (
     ),
     Persona(
         "identitovigilance", _("Référente identitovigilance (cellule régionale)"), "identitovigilance", "agency",
-        _("Identités patients et doublons potentiels (à venir)."),
+        _("Identitovigilance : listes de travail, comparaison et fusion des doublons potentiels."),
     ),
     Persona(
         "analyste_observatoire", _("Analyste de l'observatoire"), "observatoire", "agency",

@@ -262,6 +262,7 @@ def build_demo_region(
         builder.build_professionals(professional_list, professionals)
         builder.build_patients(gen.patient_specs(seed, patients), patients)
         builder.build_accounts(persona_professionals, gen.persona_patient_specs(seed), gen.persona_staff_names(seed))
+        identity.seed_demo_vigilance()  # RNIV statuses, demo INS, match keys, a few duplicates for the worklist
         builder.build_offers(catalogue)
         membership_demo.build_demo_membership(builder.organisations.values())  # members, an AG, a quote
     summary.seconds = time.perf_counter() - started

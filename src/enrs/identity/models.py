@@ -196,7 +196,7 @@ class Patient(models.Model):
 class LocalIdentifier(models.Model):
     """A local patient identifier (IPP) of an establishment, linked to the regional identity."""
 
-    patient = models.ForeignKey(Patient, verbose_name=_("identité"), on_delete=models.PROTECT, related_name="local_ids")
+    patient = models.ForeignKey(Patient, verbose_name=_("identité"), on_delete=models.CASCADE, related_name="local_ids")
     authority = models.CharField(_("autorité d'affectation"), max_length=64)
     value = models.CharField(_("identifiant local"), max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1112,3 +1112,108 @@ def link_patient_user(patient: Patient, user) -> bool:
     patient.user = user
     patient.save(update_fields=["user", "updated_at"])
     return True
+
+
+# --- Demo identity vigilance (synthetic data only) ------------------------------------------------------------
+DEMO_LOCAL_AUTHORITY = "DEMO-CH-CAEN"
+# Share of demo identities per RNIV status, in this order over a stable hash of the pk.
+DEMO_STATUS_SHARES = (("QUAL", 40), ("VALI", 20), ("RECUP", 10), ("PROV", 30))
+DEMO_DUPLICATES = 3
+
+
+def demo_nir(patient: Patient, order: int) -> str:
+    """A synthetic NIR consistent with the traits (sex, year, month, place) and a valid key."""
+    sex = "2" if patient.sex == "F" else "1"
+    place = patient.birth_place_insee or "99100"
+    return v.nir_complete(f"{sex}{patient.birth_date:%y%m}{place}{order % 1000:03d}")
+
+
+def _demo_status(patient: Patient) -> str:
+    slot = (patient.pk * 2654435761) % 100  # Knuth's multiplicative hash: stable, spread
+    for status, share in DEMO_STATUS_SHARES:
+        if slot < share:
+            return status
+        slot -= share
+    return "PROV"
+
+
+def _demo_evidence(patient: Patient, status: str) -> dict[str, Any]:
+    insi = status in {"RECUP", "QUAL"}
+    document = status in {"VALI", "QUAL"}
+    return {
+        "identity_status": status,
+        "ins_matricule": demo_nir(patient, patient.pk) if insi else "",
+        "ins_oid": OID_NIR_DEMO if insi else "",
+        "insi_verified": insi, "insi_result": "00" if insi else "",
+        "insi_called_at": timezone.now() if insi and not patient.insi_called_at else patient.insi_called_at,
+        "collection_method": CollectionMethod.INSI if insi else CollectionMethod.SM,
+        "document_type": DocumentType.CN if document else "", "document_high_trust": document,
+    }
+
+
+@transaction.atomic
+def seed_demo_vigilance() -> dict[str, int]:
+    """Give the demo identities RNIV statuses, demo INS (OID INS-NIR-DEMO), match keys and a few duplicates.
+
+    Idempotent: identities that already carry a status other than PROV, or an
+    INS, are left alone; duplicates are created once. Demo data only (source "demo").
+    """
+    counts = {"statuses": 0, "duplicates": 0}
+    demo = list(Patient.objects.active().filter(source=DEMO_SOURCE).order_by("pk"))
+    for patient in demo:
+        if patient.ins_matricule or patient.identity_status != IdentityStatus.PROV:
+            continue
+        values = _demo_evidence(patient, _demo_status(patient))
+        if values["identity_status"] == IdentityStatus.PROV:
+            values.pop("insi_called_at")
+        for key, value in values.items():
+            setattr(patient, key, value)
+        patient.save()
+        counts["statuses"] += 1
+    _refresh_demo_keys(demo)
+    counts["duplicates"] = _seed_demo_duplicates(demo)
+    return counts
+
+
+def _refresh_demo_keys(patients: list[Patient]) -> None:
+    from enrs.identity import matching
+
+    IdentityMatchKey.objects.filter(patient__in=[p.pk for p in patients]).delete()
+    IdentityMatchKey.objects.bulk_create(
+        [IdentityMatchKey(patient=p, key=k[:64]) for p in patients for k in matching.blocking_keys(selectors.traits_of(p))],
+        batch_size=5000,
+    )
+
+
+def _seed_demo_duplicates(demo: list[Patient]) -> int:
+    """Second identities of a few demo people (typo, day/month swapped, first name dropped), sent to review."""
+    created = 0
+    originals = [p for p in demo if p.identity_status == IdentityStatus.PROV and p.birth_date.day <= 12
+                 and p.birth_date.day != p.birth_date.month and not p.used_name][:DEMO_DUPLICATES]
+    for index, original in enumerate(originals):
+        swapped = original.birth_date.replace(month=original.birth_date.day, day=original.birth_date.month)
+        if swapped > timezone.localdate():
+            continue
+        variant = {
+            "birth_name": original.birth_name, "birth_first_names": original.first_names[:1] or ["X"],
+            "birth_date": swapped, "sex": original.sex, "birth_place_insee": original.birth_place_insee,
+        }
+        twin = Patient.objects.filter(source=DEMO_SOURCE, birth_name=original.birth_name, birth_date=swapped).first()
+        if twin is None:
+            twin = Patient.objects.create(**{**variant, "birth_first_names": " ".join(variant["birth_first_names"])},
+                                          source=DEMO_SOURCE)
+            LocalIdentifier.objects.get_or_create(authority=DEMO_LOCAL_AUTHORITY, value=f"IPP-DEMO-{index + 1:04d}",
+                                                  defaults={"patient": twin})
+            refresh_match_keys(twin)
+        _, made = PotentialDuplicate.objects.get_or_create(
+            patient_a=min(original, twin, key=lambda p: p.pk), patient_b=max(original, twin, key=lambda p: p.pk),
+            defaults={"score": _pair_score(original, twin), "source": "demo"},
+        )
+        created += int(made)
+    return created
+
+
+def _pair_score(a: Patient, b: Patient) -> float:
+    from enrs.identity import matching
+
+    return float(matching.score(selectors.traits_of(a), selectors.traits_of(b)))
