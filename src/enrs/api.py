@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
 from enrs.directory.api import router as directory_router
+from enrs.observatory.api import router as observatory_router
 from enrs.offer.api import router as offer_router
 
 api = NinjaAPI(
@@ -71,3 +72,4 @@ def french_http_error(request, exc: HttpError):
 
 api.add_router("/annuaire/", directory_router)
 api.add_router("/offre/", offer_router)
+api.add_router("/observatoire/", observatory_router)

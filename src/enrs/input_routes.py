@@ -90,6 +90,10 @@ INPUT_ROUTES: list[InputRoute] = [
     InputRoute("membership:vote", "form", user="staff"),
     InputRoute("membership:record_decisions", "form", user="staff"),
     InputRoute("membership:report", "query", user="staff", method="GET"),
+    # Observatory (issue 10): RPU upload form, quality report pages, connector RPU API (raw XML body;
+    # swept anonymously here → 401, with real tokens in tests/observatory/test_upload.py)
+    InputRoute("observatory:home", "multipart", user="staff"),
+    InputRoute("api:send_rpu", "json", response="json"),
 ]
 
 NO_INPUT_ROUTES: dict[str, str] = {
@@ -152,6 +156,8 @@ NO_INPUT_ROUTES: dict[str, str] = {
     "membership:document": "detail page; the id is resolved, then 404 unless the agency or the member's account referent",
     "membership:document_pdf": "PDF download; the id is resolved, then 404 unless the agency or the member's account referent",
     "membership:assembly": "detail page for agency administrators (403 otherwise); the id is resolved or 404",
+    # Observatory (issue 10)
+    "observatory:file_report": "report page; the id is resolved or 404, then the permission API; ?page= falls back to 1",
 }
 
 # Whole URL namespaces or path prefixes handled elsewhere.

@@ -20,6 +20,7 @@ DIRECTORY_WRITE = "annuaire:ecriture"
 IDENTITY_READ = "identite:lecture"
 IDENTITY_WRITE = "identite:ecriture"
 OFFER_CAPACITY = "offre:capacite"
+OBSERVATORY_RPU = "observatoire:rpu"
 
 SCOPES: dict[str, str] = {
     DIRECTORY_READ: _("Lire la fiche complète (coordonnées comprises) des structures de son organisation"),
@@ -27,6 +28,7 @@ SCOPES: dict[str, str] = {
     OFFER_CAPACITY: _("Déclarer les capacités en lits et places des lieux de son organisation (ROR)"),
     IDENTITY_READ: _("Lire les identités patients connues de son organisation et rechercher une identité (Patient/$match)"),
     IDENTITY_WRITE: _("Créer et mettre à jour les identités patients de son organisation (FHIR Patient)"),
+    OBSERVATORY_RPU: _("Envoyer les fichiers RPU des services d'urgences de son organisation (observatoire ORU)"),
 }
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,8 +50,12 @@ class Checked:
     size: int
 
 
-def check_bytes(data: bytes, *, allowed_organisation_ids: set[int] | None = None) -> Checked:
-    """Parse and check a file; unknown FINESS (or one the sender may not send for) is a file error."""
+def check_bytes(data: bytes, *, may_send: Callable[[object], bool] | None = None) -> Checked:
+    """Parse and check a file; unknown FINESS (or one the sender may not send for) is a file error.
+
+    ``may_send(organisation)`` says whether the sender (a user, a connector) may send for the
+    establishment named in the file; None means no restriction (the CLI, the drop folder).
+    """
     outcome = process_stream(io.BytesIO(data))
     organisation = None
     if outcome.file_error is None:
@@ -59,7 +64,7 @@ def check_bytes(data: bytes, *, allowed_organisation_ids: set[int] | None = None
             outcome.file_error = RpuFileError("finess_inconnu", _(
                 "FINESS %(finess)s inconnu de l'annuaire : le fichier ne peut être rattaché à aucun établissement.") % {
                 "finess": outcome.finess[:20]})
-        elif allowed_organisation_ids is not None and organisation.pk not in allowed_organisation_ids:
+        elif may_send is not None and not may_send(organisation):
             outcome.file_error = RpuFileError("finess_non_autorise", _(
                 "Vous ne pouvez pas envoyer de fichier pour le FINESS %(finess)s : il n'appartient pas à votre organisation.")
                 % {"finess": outcome.finess})
@@ -111,11 +116,11 @@ def ingest_bytes(
     channel: str,
     user=None,
     connector=None,
-    allowed_organisation_ids: set[int] | None = None,
+    may_send: Callable[[object], bool] | None = None,
     store: AnalyticalStore | None = None,
 ) -> RpuFile:
     """Check then store one file; a refused file is recorded with its reason and stores nothing else."""
-    checked = check_bytes(data, allowed_organisation_ids=allowed_organisation_ids)
+    checked = check_bytes(data, may_send=may_send)
     return store_checked(checked, filename=filename, channel=channel, user=user, connector=connector, store=store)
 
 

@@ -1,0 +1,74 @@
+"""Screens of the observatory (thin): RPU upload and quality reports; dashboards in ``dashboards``."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from enrs.observatory import rules, selectors, services
+from enrs.observatory.forms import RpuUploadForm
+from enrs.observatory.models import RpuFile
+from enrs.observatory.store import StoreBusy
+
+
+def observatory_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not selectors.may_use_observatory(request.user):
+            raise PermissionDenied(_("Cet espace est réservé aux analystes de l'observatoire et aux établissements habilités."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@observatory_required
+def home(request):
+    form = RpuUploadForm()
+    status = 200
+    rejected = None
+    if request.method == "POST":
+        form = RpuUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                rpu_file = services.ingest_bytes(
+                    upload.read(), filename=upload.name, channel=RpuFile.Channel.WEB, user=request.user,
+                    may_send=lambda organisation: rules.may_send_for(request.user, organisation),
+                )
+            except StoreBusy:
+                form.add_error(None, _("La base analytique est occupée par un autre traitement ; réessayez dans quelques minutes."))
+            else:
+                if rpu_file.status == RpuFile.Status.ACCEPTED:
+                    return redirect("observatory:file_report", pk=rpu_file.pk)
+                rejected = rpu_file
+        status = 400
+    files = selectors.visible_files(request.user)[:20]
+    return render(
+        request, "observatory/home.html",
+        {"form": form, "files": files, "rejected": rejected, "nav_section": "observatory",
+         "regional": rules.is_regional_analyst(request.user)},
+        status=status,
+    )
+
+
+@observatory_required
+def file_report(request, pk: int):
+    rpu_file = selectors.file_for(request.user, pk, request=request)
+    try:
+        page = int(request.GET.get("page", "1"))
+    except ValueError:
+        page = 1
+    quarantine = selectors.quarantine_page(request.user, rpu_file, max(page, 1), request=request)
+    fields = [
+        (name, rpu_file.completeness.get(name), rpu_file.conformity.get(name))
+        for name in rpu_file.completeness
+    ]
+    return render(request, "observatory/file_report.html", {
+        "file": rpu_file, "fields": fields, "quarantine": quarantine, "nav_section": "observatory",
+        "error_counts": sorted(rpu_file.error_counts.items(), key=lambda item: -item[1]),
+    })
