@@ -20,7 +20,7 @@ DIRECTORY_WRITE = "annuaire:ecriture"
 IDENTITY_READ = "identite:lecture"
 IDENTITY_WRITE = "identite:ecriture"
 OFFER_CAPACITY = "offre:capacite"
-OBSERVATORY_RPU = "observatoire:rpu"
+OBSERVATORY_RPU = "rpu:depot"
 
 SCOPES: dict[str, str] = {
     DIRECTORY_READ: _("Lire la fiche complète (coordonnées comprises) des structures de son organisation"),

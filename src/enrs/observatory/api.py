@@ -1,7 +1,7 @@
 """JSON API of the observatory (thin): an establishment's system sends its daily RPU file.
 
 ``POST /api/observatoire/rpu`` with the raw XML file as body and a connector token
-(OAuth2 client credentials) holding the ``observatoire:rpu`` scope. The FINESS in
+(OAuth2 client credentials) holding the ``rpu:depot`` scope. The FINESS in
 the file must be the connector's organisation or one of its legal entity's
 establishments, otherwise the file is refused (403) and nothing is stored.
 Answers the per-file quality report: 200 when the file was integrated (even with
@@ -46,7 +46,7 @@ class ReportOut(Schema):
     "/rpu",
     auth=ConnectorToken(scopes=[OBSERVATORY_RPU]),
     response={200: ReportOut, 403: ErrorOut, 413: ErrorOut, 422: ReportOut, 503: ErrorOut},
-    summary="Envoyer un fichier RPU (XML OSCOUR) de l'organisation du connecteur (jeton OAuth2, portée observatoire:rpu)",
+    summary="Envoyer un fichier RPU (XML OSCOUR) de l'organisation du connecteur (jeton OAuth2, portée rpu:depot)",
 )
 def send_rpu(request):
     data = request.body
