@@ -1160,12 +1160,15 @@ def seed_demo_vigilance() -> dict[str, int]:
     """
     counts = {"statuses": 0, "duplicates": 0}
     demo = list(Patient.objects.active().filter(source=DEMO_SOURCE).order_by("pk"))
+    twins = set(LocalIdentifier.objects.filter(authority=DEMO_LOCAL_AUTHORITY).values_list("patient_id", flat=True))
     for patient in demo:
-        if patient.ins_matricule or patient.identity_status != IdentityStatus.PROV:
+        if patient.pk in twins or patient.ins_matricule or patient.identity_status != IdentityStatus.PROV:
             continue
         values = _demo_evidence(patient, _demo_status(patient))
         if values["identity_status"] == IdentityStatus.PROV:
             values.pop("insi_called_at")
+        if all(getattr(patient, key) == value for key, value in values.items()):
+            continue
         for key, value in values.items():
             setattr(patient, key, value)
         patient.save()
