@@ -120,3 +120,22 @@ def test_unchanged_update_writes_nothing(officer):
     count = IdentityHistory.objects.count()
     services.update_identity(patient, {"birth_name": "martin"}, actor=officer, channel="web")
     assert IdentityHistory.objects.count() == count
+
+
+def test_admin_edit_of_a_strict_trait_is_historised_and_drops_insi(client):
+    from django.urls import reverse
+
+    from .conftest import make_user
+
+    admin = make_user("agency", is_staff=True, is_superuser=True)
+    patient = _identity(identity_status="QUAL")
+    client.force_login(admin)
+    url = reverse("admin:identity_patient_change", args=[patient.pk])
+    data = {"birth_name": "MARTIN-DURAND", "birth_first_names": patient.birth_first_names, "birth_date": "1950-03-02",
+            "sex": "F", "birth_place_insee": "14118", "used_name": "", "used_first_name": "", "commune_insee": "",
+            "city": "", "email": "", "phone": "", "source": patient.source}
+    assert client.post(url, data).status_code == 302
+    patient.refresh_from_db()
+    assert patient.birth_name == "MARTIN-DURAND" and patient.identity_status == "VALI"
+    change = IdentityHistory.objects.filter(patient=patient, channel="admin").get()
+    assert change.changes["birth_name"] == ["MARTIN", "MARTIN-DURAND"] and change.actor == admin

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from enrs.core import audit, permissions, validators
+from enrs.identity import services
 from enrs.identity.models import Patient
 
 
@@ -49,12 +50,23 @@ class PatientAdmin(admin.ModelAdmin):
     list_display = ("birth_name", "birth_first_names", "used_name", "birth_date", "sex", "city", "user")
     list_filter = ("sex", "source")
     search_fields = ("birth_name", "used_name", "birth_first_names", "used_first_name", "email", "city")
-    readonly_fields = ("created_at", "updated_at")
+    # RNIV status, INS and evidence change only through the identity services (status grid, history):
+    # the vigilance screens and the feeds; the admin shows them.
+    readonly_fields = (
+        "created_at", "updated_at", "birth_date_text", "ins_matricule", "ins_oid", "identity_status",
+        "collection_method", "document_type", "document_high_trust", "document_checked_on", "insi_called_at",
+        "insi_result", "insi_verified", "comment_codes", "merged_into",
+    )
     autocomplete_fields = ("user",)
     list_per_page = 50
     fieldsets = (
         (_("Traits stricts"), {"fields": ("birth_name", "birth_first_names", "birth_date", "sex", "birth_place_insee")}),
         (_("Traits complémentaires"), {"fields": ("used_name", "used_first_name", "commune_insee", "city", "email", "phone")}),
+        (_("INS et fiabilité (RNIV)"), {"fields": (
+            "birth_date_text", "ins_matricule", "ins_oid", "identity_status", "collection_method", "document_type",
+            "document_high_trust", "document_checked_on", "insi_called_at", "insi_result", "insi_verified",
+            "comment_codes", "merged_into",
+        )}),
         (_("Compte et suivi"), {"fields": ("user", "source", "created_at", "updated_at")}),
     )
 
@@ -91,8 +103,11 @@ class PatientAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # The admin wraps this in a transaction: a refusal after the save rolls it back.
+        before = {name: form.initial.get(name) for name in form.changed_data} if change else {}
         super().save_model(request, obj, form, change)
         permissions.require(request.user, "update" if change else "create", obj, channel="admin", request=request)
+        services.after_admin_change(obj, before, {name: form.cleaned_data.get(name) for name in form.changed_data},
+                                    actor=request.user, created=not change)
 
     def delete_model(self, request, obj):
         permissions.require(request.user, "delete", obj, channel="admin", request=request)

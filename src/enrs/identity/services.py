@@ -723,6 +723,25 @@ def update_identity(patient: Patient, changes: dict[str, Any], *, actor, channel
     return patient
 
 
+def after_admin_change(patient: Patient, before: dict[str, Any], after: dict[str, Any], *, actor, created: bool) -> None:
+    """Bookkeeping of a back-office edit of the traits (the admin saves the row itself):
+    history, blocking keys, NIR anomalies. The RNIV fields are read-only there."""
+    changes = diff(before, after)
+    if not changes and not created:
+        return
+    if patient.insi_verified and set(changes) & set(STRICT_TRAITS):
+        # Same rule as update_identity: edited traits are no longer the ones INSi returned.
+        status = rniv_status(insi_verified=False, high_trust_checked=patient.document_high_trust,
+                             comment_codes=patient.comment_codes, collection_method=patient.collection_method)
+        changes.update(insi_verified=[True, False], identity_status=[patient.identity_status, status])
+        patient.insi_verified, patient.identity_status = False, status
+        patient.save(update_fields=["insi_verified", "identity_status", "updated_at"])
+    action = IdentityHistory.Action.CREATE if created else IdentityHistory.Action.UPDATE
+    record_history(patient, action, actor=actor, channel="admin", changes=changes, reason=_("Back-office"))
+    refresh_match_keys(patient)
+    refresh_anomalies(patient, actor=actor, channel="admin")
+
+
 # --- INSi -------------------------------------------------------------------------------------------
 def insi_query(patient: Patient):
     from enrs.identity.insi import InsiQuery
