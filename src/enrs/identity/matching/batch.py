@@ -33,6 +33,7 @@ import os
 import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import duckdb
@@ -51,11 +52,8 @@ from enrs.identity.matching.traits import Prepared, Traits, prepare
 Progress = Callable[[str, int, int], None]
 MAX_BLOCK = 1_000
 CHUNK_PAIRS = 50_000
-# Below these sizes a second process costs more than it saves.
-PARALLEL_FROM_PAIRS = 20_000
-# Forked workers start with cold normalisation caches, and with warm caches a
-# record's keys cost a few microseconds: parallel keys pay only for large inputs.
-PARALLEL_FROM_RECORDS = 300_000
+# Below this size a second process costs more than it saves.
+PARALLEL_FROM_RECORDS = 20_000
 # A cluster of flagged records larger than this is a chain of look-alikes, not one person.
 MAX_CLUSTER = 8
 _prepare_uncached = prepare.__wrapped__
@@ -113,28 +111,35 @@ def _keys_of_slice(bounds: tuple[int, int]) -> tuple[bytes, bytes]:
     return key_hashes.tobytes(), key_owner.tobytes()
 
 
-def block_keys(records: list[tuple[str, Traits]], workers: int, progress: Progress | None = None) -> tuple[array, array]:
-    """The (key hash, record index) arrays of all records, computed over ``workers`` processes."""
-    _SHARED["records"] = records
-    size = max(1, min(20_000, -(-len(records) // max(workers, 1))))
+Mapper = Callable[[Callable, list], Iterable]
+
+
+@contextmanager
+def _mapper(workers: int) -> Iterator[Mapper]:
+    """``map`` over one process, or the ``imap`` of a pool of forked workers kept for every stage.
+
+    One pool serves the key and the scoring stages, so a worker keeps the
+    normalisation caches it warmed while computing keys.
+    """
+    if workers > 1 and _can_fork():
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            yield pool.imap
+    else:
+        yield map
+
+
+def block_keys(records: list[tuple[str, Traits]], run: Mapper = map, progress: Progress | None = None) -> tuple[array, array]:
+    """The (key hash, record index) arrays of all records (``_SHARED["records"]`` must hold them)."""
+    size = max(1, min(20_000, -(-len(records) // 4)))
     bounds = [(start, min(start + size, len(records))) for start in range(0, len(records), size)]
     key_hashes, key_owner = array("q"), array("i")
     done = 0
-
-    def collect(results) -> None:
-        nonlocal done
-        for (hashes, owners), (start, stop) in zip(results, bounds, strict=True):
-            key_hashes.frombytes(hashes)
-            key_owner.frombytes(owners)
-            done += stop - start
-            if progress:
-                progress("prepare", done, len(records))
-
-    if workers > 1 and _can_fork():
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            collect(pool.imap(_keys_of_slice, bounds))
-    else:
-        collect(map(_keys_of_slice, bounds))
+    for (hashes, owners), (start, stop) in zip(run(_keys_of_slice, bounds), bounds, strict=True):
+        key_hashes.frombytes(hashes)
+        key_owner.frombytes(owners)
+        done += stop - start
+        if progress:
+            progress("prepare", done, len(records))
     if progress and not records:
         progress("prepare", 0, 0)
     return key_hashes, key_owner
@@ -193,35 +198,26 @@ def _score_chunk(pairs: list[tuple[int, int]]) -> list[tuple[int, int, float, st
 
 
 def _worker_count(size: int, threshold: int, workers: int | None) -> int:
+    """``workers`` if given, else the available cores (at most 4) for inputs of ``threshold`` or more."""
     if workers is not None:
         return max(1, workers)
     return 1 if size < threshold else max(1, min(_available_cores(), 4))
 
 
-def score_pairs(pairs: list[tuple[int, int]], *, workers: int, progress: Progress | None = None) -> list[tuple[int, int, float, str]]:
-    """Flagged pairs among ``pairs`` (records taken from ``_SHARED["records"]``)."""
-    _SHARED.update(high=high_threshold(), low=low_threshold())
-    chunks = [pairs[start : start + CHUNK_PAIRS] for start in range(0, len(pairs), CHUNK_PAIRS)]
+def score_pairs(
+    pairs: list[tuple[int, int]], run: Mapper = map, *, workers: int = 1, progress: Progress | None = None
+) -> list[tuple[int, int, float, str]]:
+    """Flagged pairs among ``pairs`` (records from ``_SHARED["records"]``, thresholds from ``_SHARED``)."""
+    # Several chunks per worker, so that every worker gets its share.
+    size = max(1, min(CHUNK_PAIRS, -(-len(pairs) // (workers * 4))))
+    chunks = [pairs[start : start + size] for start in range(0, len(pairs), size)]
     results: list[tuple[int, int, float, str]] = []
     done = 0
-    _PREPARED.clear()
-
-    def collect(scored) -> None:
-        nonlocal done
-        for kept, chunk in zip(scored, chunks, strict=True):
-            results.extend(kept)
-            done += len(chunk)
-            if progress:
-                progress("score", done, len(pairs))
-
-    try:
-        if workers > 1 and _can_fork():
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                collect(pool.imap(_score_chunk, chunks))
-        else:
-            collect(map(_score_chunk, chunks))
-    finally:
-        _PREPARED.clear()
+    for kept, chunk in zip(run(_score_chunk, chunks), chunks, strict=True):
+        results.extend(kept)
+        done += len(chunk)
+        if progress:
+            progress("score", done, len(pairs))
     return results
 
 
@@ -275,20 +271,24 @@ def find_duplicates(
     """
     stats = stats if stats is not None else BatchStats()
     records = records if isinstance(records, list) else list(records)
-    clock = time.perf_counter()
-    key_hashes, key_owner = block_keys(records, _worker_count(len(records), PARALLEL_FROM_RECORDS, workers), progress)
-    stats.records, stats.keys = len(records), len(key_hashes)
-    stats.seconds["prepare"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    pairs = candidate_pairs(key_hashes, key_owner, stats)
-    del key_hashes, key_owner
-    stats.candidate_pairs = len(pairs)
-    stats.seconds["block"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    stats.workers = _worker_count(len(pairs), PARALLEL_FROM_PAIRS, workers)
-    _SHARED["records"] = records
+    stats.records = len(records)
+    stats.workers = _worker_count(len(records), PARALLEL_FROM_RECORDS, workers)
+    # Set before the pool forks: workers read the records and thresholds from here.
+    _SHARED.update(records=records, high=high_threshold(), low=low_threshold())
+    _PREPARED.clear()
     try:
-        kept = score_pairs(pairs, workers=stats.workers, progress=progress)
+        with _mapper(stats.workers) as run:
+            clock = time.perf_counter()
+            key_hashes, key_owner = block_keys(records, run, progress)
+            stats.keys = len(key_hashes)
+            stats.seconds["prepare"] = time.perf_counter() - clock
+            clock = time.perf_counter()
+            pairs = candidate_pairs(key_hashes, key_owner, stats)
+            del key_hashes, key_owner
+            stats.candidate_pairs = len(pairs)
+            stats.seconds["block"] = time.perf_counter() - clock
+            clock = time.perf_counter()
+            kept = score_pairs(pairs, run, workers=stats.workers, progress=progress)
         del pairs
         direct = {(i, j): (s, decision) for i, j, s, decision in kept if records[i][0] != records[j][0]}
         implied = implied_pairs(direct)
