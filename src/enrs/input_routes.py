@@ -93,6 +93,9 @@ INPUT_ROUTES: list[InputRoute] = [
     # Observatory (issue 10): RPU upload form, quality report pages, connector RPU API (raw XML body;
     # swept anonymously here → 401, with real tokens in tests/observatory/test_upload.py)
     InputRoute("observatory:home", "multipart", user="staff"),
+    InputRoute("observatory:dashboard", "query", user="staff", method="GET"),
+    InputRoute("observatory:dashboard_pdf", "query", user="staff", method="GET"),
+    InputRoute("observatory:dashboard_xlsx", "query", user="staff", method="GET"),
     InputRoute("api:send_rpu", "json", response="json"),
 ]
 

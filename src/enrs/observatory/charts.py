@@ -1,0 +1,74 @@
+"""Accessible server-side SVG charts (no script, no inline style: CSP-safe; also printed by WeasyPrint).
+
+Each chart is an ``<svg role="img">`` with a ``<title>`` and ``<desc>``; the page shows the same
+figures in a data table next to it, which is what screen readers and keyboard users read.
+Colours are SVG presentation attributes (not ``style``), dark enough for 4.5:1 contrast on white.
+"""
+
+from __future__ import annotations
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+BAR = "#1f4e8c"
+AXIS = "#4a4a4a"
+HEAT = ("#f2f6fb", "#c9dbef", "#93b7de", "#5b8fc9", "#2e64a6", "#173c6e")
+
+
+def _svg(width: int, height: int, title: str, desc: str, body: list[str], chart_id: str) -> SafeString:
+    return mark_safe(  # noqa: S308 — every text below went through escape()
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'aria-labelledby="{chart_id}-t {chart_id}-d" class="chart" focusable="false">'
+        f'<title id="{chart_id}-t">{escape(title)}</title><desc id="{chart_id}-d">{escape(desc)}</desc>'
+        + "".join(body) + "</svg>"
+    )
+
+
+def columns(series: list[tuple[str, int]], *, title: str, desc: str, chart_id: str, label_every: int = 7) -> SafeString:
+    """Vertical bars (e.g. passages per day), a label every ``label_every`` bars."""
+    width, height, left, bottom = 760, 240, 40, 40
+    top = max((v for _l, v in series), default=0) or 1
+    step = (width - left - 10) / max(len(series), 1)
+    body = [f'<line x1="{left}" y1="{height - bottom}" x2="{width - 5}" y2="{height - bottom}" stroke="{AXIS}"/>',
+            f'<text x="{left - 4}" y="14" text-anchor="end" font-size="11" fill="{AXIS}">{top}</text>',
+            f'<text x="{left - 4}" y="{height - bottom}" text-anchor="end" font-size="11" fill="{AXIS}">0</text>']
+    for index, (label, value) in enumerate(series):
+        bar = (height - bottom - 10) * value / top
+        x = left + index * step
+        body.append(f'<rect x="{x:.1f}" y="{height - bottom - bar:.1f}" width="{max(step - 1, 1):.1f}" height="{bar:.1f}" fill="{BAR}">'
+                    f"<title>{escape(label)} : {value}</title></rect>")
+        if index % label_every == 0:
+            body.append(f'<text x="{x:.1f}" y="{height - bottom + 14}" font-size="10" fill="{AXIS}">{escape(label)}</text>')
+    return _svg(width, height, title, desc, body, chart_id)
+
+
+def bars(series: list[tuple[str, int]], *, title: str, desc: str, chart_id: str) -> SafeString:
+    """Horizontal bars with their label and value (categories: age bands, CCMU, transport)."""
+    row, label_width, width = 22, 150, 760
+    height = row * len(series) + 10
+    top = max((v for _l, v in series), default=0) or 1
+    body = []
+    for index, (label, value) in enumerate(series):
+        y = 5 + index * row
+        length = (width - label_width - 80) * value / top
+        body.append(f'<text x="{label_width - 6}" y="{y + 15}" text-anchor="end" font-size="12" fill="{AXIS}">{escape(label)}</text>')
+        body.append(f'<rect x="{label_width}" y="{y + 3}" width="{length:.1f}" height="{row - 6}" fill="{BAR}"/>')
+        body.append(f'<text x="{label_width + length + 6:.1f}" y="{y + 15}" font-size="12" fill="{AXIS}">{value}</text>')
+    return _svg(width, height, title, desc, body, chart_id)
+
+
+def heatmap(grid: list[list[int]], row_labels: list[str], *, title: str, desc: str, chart_id: str) -> SafeString:
+    """Weekday × hour grid; darker = more passages (six classes)."""
+    cell, left, top_margin = 26, 80, 20
+    width, height = left + 24 * cell + 5, top_margin + len(grid) * cell + 5
+    top = max((v for line in grid for v in line), default=0) or 1
+    body = [f'<text x="{left + h * cell + cell / 2}" y="14" text-anchor="middle" font-size="10" fill="{AXIS}">{h}</text>'
+            for h in range(0, 24, 2)]
+    for r, line in enumerate(grid):
+        y = top_margin + r * cell
+        body.append(f'<text x="{left - 6}" y="{y + 17}" text-anchor="end" font-size="11" fill="{AXIS}">{escape(row_labels[r])}</text>')
+        for h, value in enumerate(line):
+            shade = HEAT[min(len(HEAT) - 1, int(value / top * (len(HEAT) - 1) + 0.5))]
+            body.append(f'<rect x="{left + h * cell}" y="{y}" width="{cell - 2}" height="{cell - 2}" fill="{shade}">'
+                        f"<title>{escape(row_labels[r])} {h} h : {value}</title></rect>")
+    return _svg(width, height, title, desc, body, chart_id)

@@ -1,0 +1,269 @@
+"""ORU indicators over the analytical store (reads only; plain SQL any engine runs).
+
+Definitions (FEDORU "trame commune", reference §2.2):
+- night = arrival 20:00–07:59, deep night = 00:00–07:59;
+- hospitalisation rate = (mutation + transfert) / passages (MODE_SORTIE 6 or 7);
+- length of stay excludes UHCD stays (their exit is the UHCD exit); median and share ≥ 4 h;
+- age bands: <28 d, 28 d–1 y, 1–5, 5–10, 10–15, 15–18, 18–30, 30–45, 45–65, 65–75, 75–85, ≥85;
+- syndromic groups: CIM-10 prefixes kept as data (``data/syndromes.csv``), DP or any DA counts.
+
+Every function takes a :class:`Scope` (period, optional département, optional
+establishments) and returns aggregates only: no passage ever leaves this module.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from enrs.observatory.store import AnalyticalStore, get_store
+
+_PREFIX = re.compile(r"[A-Z][0-9A-Z]{1,5}")
+SYNDROMES_FILE = Path(__file__).resolve().parent / "data" / "syndromes.csv"
+AGE_BANDS = (
+    ("<28 j", "age_jours < 28"),
+    ("28 j–1 an", "age_jours >= 28 AND age < 1"),
+    ("1–5 ans", "age >= 1 AND age < 5"),
+    ("5–10 ans", "age >= 5 AND age < 10"),
+    ("10–15 ans", "age >= 10 AND age < 15"),
+    ("15–18 ans", "age >= 15 AND age < 18"),
+    ("18–30 ans", "age >= 18 AND age < 30"),
+    ("30–45 ans", "age >= 30 AND age < 45"),
+    ("45–65 ans", "age >= 45 AND age < 65"),
+    ("65–75 ans", "age >= 65 AND age < 75"),
+    ("75–85 ans", "age >= 75 AND age < 85"),
+    ("≥ 85 ans", "age >= 85"),
+)
+CCMU_ORDER = ("1", "P", "2", "3", "4", "5", "D")
+TRANSPORT_LABELS = {
+    "PERSO": _("Moyens personnels"), "AMBU": _("Ambulance"), "VSAB": _("Pompiers (VSAV)"), "SMUR": _("SMUR"),
+    "HELI": _("Hélicoptère"), "FO": _("Forces de l'ordre"),
+}
+WEEKDAYS = (_("lundi"), _("mardi"), _("mercredi"), _("jeudi"), _("vendredi"), _("samedi"), _("dimanche"))
+# Small-count rule: in exports, cells under this count are shown as "< 5" (secondary suppression is not done).
+SMALL_COUNT = 5
+
+
+@dataclass(frozen=True)
+class Scope:
+    first_day: dt.date
+    last_day: dt.date
+    departement: str = ""
+    finess: tuple[str, ...] = ()  # empty = every establishment of the region
+
+    def where(self, alias: str = "") -> tuple[str, list[Any]]:
+        prefix = f"{alias}." if alias else ""
+        clauses = [f"{prefix}jour BETWEEN ? AND ?"]
+        params: list[Any] = [self.first_day, self.last_day]
+        if self.departement:
+            clauses.append(f"{prefix}departement = ?")
+            params.append(self.departement)
+        if self.finess:
+            clauses.append(f"{prefix}finess IN ({', '.join('?' for _f in self.finess)})")
+            params.extend(self.finess)
+        return " AND ".join(clauses), params
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+
+@dataclass
+class Summary:
+    passages: int = 0
+    per_day: float = 0.0
+    women: float | None = None
+    under_1: float | None = None
+    under_18: float | None = None
+    over_75: float | None = None
+    mean_age: float | None = None
+    night: float | None = None
+    deep_night: float | None = None
+    ccmu_1_2: float | None = None
+    ccmu_4_5: float | None = None
+    hospitalisation: float | None = None
+    median_stay_min: float | None = None
+    stay_over_4h: float | None = None
+    unplanned_exit: float | None = None
+    deaths: float | None = None
+
+
+@dataclass
+class Dashboard:
+    scope: Scope
+    summary: Summary
+    daily: list[tuple[dt.date, int]] = field(default_factory=list)
+    by_establishment: list[tuple[str, str, int, float | None]] = field(default_factory=list)
+    by_departement: list[tuple[str, int]] = field(default_factory=list)
+    age_bands: list[tuple[str, int]] = field(default_factory=list)
+    ccmu: list[tuple[str, int]] = field(default_factory=list)
+    transport: list[tuple[str, int]] = field(default_factory=list)
+    heatmap: list[list[int]] = field(default_factory=list)  # 7 weekdays × 24 hours
+    syndromes: list[dict] = field(default_factory=list)
+
+
+def _ratio(numerator, denominator) -> float | None:
+    return round(numerator / denominator, 4) if denominator else None
+
+
+def summary(store: AnalyticalStore, scope: Scope) -> Summary:
+    where, params = scope.where()
+    row = store.query(
+        f"""
+        SELECT count(*),
+          count(*) FILTER (WHERE sexe = 'F'), count(*) FILTER (WHERE sexe IN ('M', 'F')),
+          count(*) FILTER (WHERE age < 1), count(*) FILTER (WHERE age < 18), count(*) FILTER (WHERE age >= 75),
+          count(age), avg(age),
+          count(*) FILTER (WHERE hour(entree) >= 20 OR hour(entree) < 8), count(*) FILTER (WHERE hour(entree) < 8),
+          count(*) FILTER (WHERE gravite IN ('1', '2')), count(*) FILTER (WHERE gravite IN ('4', '5')), count(gravite),
+          count(*) FILTER (WHERE mode_sortie IN ('6', '7')), count(mode_sortie),
+          median(duree_min) FILTER (WHERE coalesce(orient, '') <> 'UHCD'),
+          count(*) FILTER (WHERE duree_min >= 240 AND coalesce(orient, '') <> 'UHCD'),
+          count(duree_min) FILTER (WHERE coalesce(orient, '') <> 'UHCD'),
+          count(*) FILTER (WHERE orient IN ('FUGUE', 'SCAM', 'PSA')), count(*) FILTER (WHERE mode_sortie = '9')
+        FROM passages WHERE {where}
+        """,
+        params,
+    )[0]
+    (n, women, sexed, u1, u18, o75, aged, mean_age, night, deep, c12, c45, graded, hosp, exits, median_stay,
+     over4, stays, unplanned, deaths) = row
+    return Summary(
+        passages=n, per_day=round(n / scope.days, 1), women=_ratio(women, sexed), under_1=_ratio(u1, aged),
+        under_18=_ratio(u18, aged), over_75=_ratio(o75, aged), mean_age=round(mean_age, 1) if mean_age is not None else None,
+        night=_ratio(night, n), deep_night=_ratio(deep, n), ccmu_1_2=_ratio(c12, graded), ccmu_4_5=_ratio(c45, graded),
+        hospitalisation=_ratio(hosp, exits), median_stay_min=float(median_stay) if median_stay is not None else None,
+        stay_over_4h=_ratio(over4, stays), unplanned_exit=_ratio(unplanned, exits), deaths=_ratio(deaths, exits),
+    )
+
+
+def daily(store: AnalyticalStore, scope: Scope) -> list[tuple[dt.date, int]]:
+    where, params = scope.where()
+    counts = dict(store.query(f"SELECT jour, count(*) FROM passages WHERE {where} GROUP BY jour", params))
+    return [(day, counts.get(day, 0)) for day in (scope.first_day + dt.timedelta(days=i) for i in range(scope.days))]
+
+
+def by_establishment(store: AnalyticalStore, scope: Scope, names: dict[str, str]) -> list[tuple[str, str, int, float | None]]:
+    where, params = scope.where()
+    rows = store.query(
+        f"""SELECT finess, count(*), count(*) FILTER (WHERE mode_sortie IN ('6', '7')), count(mode_sortie)
+            FROM passages WHERE {where} GROUP BY finess ORDER BY count(*) DESC, finess""",
+        params,
+    )
+    return [(finess, names.get(finess, finess), n, _ratio(hosp, exits)) for finess, n, hosp, exits in rows]
+
+
+def by_departement(store: AnalyticalStore, scope: Scope) -> list[tuple[str, int]]:
+    where, params = scope.where()
+    return store.query(f"SELECT coalesce(departement, '?'), count(*) FROM passages WHERE {where} GROUP BY 1 ORDER BY 1", params)
+
+
+def age_bands(store: AnalyticalStore, scope: Scope) -> list[tuple[str, int]]:
+    where, params = scope.where()
+    columns = ", ".join(f"count(*) FILTER (WHERE {condition})" for _label, condition in AGE_BANDS)
+    row = store.query(f"SELECT {columns} FROM passages WHERE {where}", params)[0]
+    return [(label, count) for (label, _c), count in zip(AGE_BANDS, row, strict=True)]
+
+
+def ccmu(store: AnalyticalStore, scope: Scope) -> list[tuple[str, int]]:
+    where, params = scope.where()
+    counts = dict(store.query(f"SELECT gravite, count(*) FROM passages WHERE {where} AND gravite IS NOT NULL GROUP BY 1", params))
+    return [(code, counts.get(code, 0)) for code in CCMU_ORDER]
+
+
+def transport(store: AnalyticalStore, scope: Scope) -> list[tuple[str, int]]:
+    where, params = scope.where()
+    counts = dict(store.query(f"SELECT transport, count(*) FROM passages WHERE {where} AND transport IS NOT NULL GROUP BY 1", params))
+    return [(str(label), counts.get(code, 0)) for code, label in TRANSPORT_LABELS.items()]
+
+
+def heatmap(store: AnalyticalStore, scope: Scope) -> list[list[int]]:
+    """Passages by ISO weekday (Monday first) × hour of arrival."""
+    where, params = scope.where()
+    grid = [[0] * 24 for _d in range(7)]
+    for weekday, hour, count in store.query(
+        f"SELECT isodow(entree), hour(entree), count(*) FROM passages WHERE {where} GROUP BY 1, 2", params
+    ):
+        grid[weekday - 1][hour] = count
+    return grid
+
+
+# --- Syndromic surveillance ---------------------------------------------------------------------
+@cache
+def syndrome_definitions() -> tuple[tuple[str, str, tuple[str, ...], int | None], ...]:
+    """(code, label, CIM-10 prefixes, age limit) from data/syndromes.csv (one row per group)."""
+    with SYNDROMES_FILE.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    definitions = []
+    for row in rows:
+        prefixes = tuple(row["prefixes_cim10"].split())
+        if not all(_PREFIX.fullmatch(p) for p in prefixes):  # they are written into SQL: only codes allowed
+            raise ValueError(f"invalid CIM-10 prefix in {SYNDROMES_FILE.name}, group {row['code']}")
+        definitions.append((row["code"], row["libelle"], prefixes, int(row["age_max"]) if row["age_max"] else None))
+    return tuple(definitions)
+
+
+def _matches(prefixes: tuple[str, ...]) -> str:
+    """SQL condition: the DP or one of the DA starts with one of ``prefixes`` (codes are normalised)."""
+    parts = []
+    for prefix in prefixes:
+        parts.append(f"starts_with(coalesce(dp, ''), '{prefix}')")
+        parts.append(f"(' ' || coalesce(da, '')) LIKE '% {prefix}%'")
+    return "(" + " OR ".join(parts) + ")"
+
+
+def syndromes(store: AnalyticalStore, scope: Scope, *, history_years: int = 3) -> list[dict]:
+    """Weekly counts of each group over the last ISO week of the scope, against the same week of earlier years.
+
+    Alert when the last complete week exceeds the highest count of the same ISO week in each of the
+    previous ``history_years`` years that have data (at least one earlier year is needed).
+    """
+    last = scope.last_day
+    week_end = last - dt.timedelta(days=(last.isoweekday() % 7))  # last Sunday on or before last_day
+    week_start = week_end - dt.timedelta(days=6)
+    iso_year, iso_week, _d = week_start.isocalendar()
+    base = Scope(week_start - dt.timedelta(days=366 * history_years + 7), week_end, scope.departement, scope.finess)
+    where, params = base.where()
+    results = []
+    for code, label, prefixes, age_max in syndrome_definitions():
+        age_clause = f" AND age < {int(age_max)}" if age_max is not None else ""
+        rows = store.query(
+            f"""SELECT isoyear(entree), week(entree), count(*) FROM passages
+                WHERE {where} AND {_matches(prefixes)}{age_clause} AND week(entree) = ? GROUP BY 1, 2""",
+            [*params, iso_week],
+        )
+        by_year = {year: count for year, _w, count in rows}
+        current = by_year.pop(iso_year, 0)
+        previous = [by_year[y] for y in range(iso_year - history_years, iso_year) if y in by_year]
+        threshold = max(previous) if previous else None
+        results.append({
+            "code": code, "label": label, "week": f"{iso_year}-S{iso_week:02d}", "count": current,
+            "previous": previous, "threshold": threshold, "alert": threshold is not None and current > threshold,
+        })
+    return results
+
+
+def dashboard(scope: Scope, names: dict[str, str], store: AnalyticalStore | None = None) -> Dashboard:
+    store = store or get_store()
+    return Dashboard(
+        scope=scope, summary=summary(store, scope), daily=daily(store, scope),
+        by_establishment=by_establishment(store, scope, names), by_departement=by_departement(store, scope),
+        age_bands=age_bands(store, scope), ccmu=ccmu(store, scope), transport=transport(store, scope),
+        heatmap=heatmap(store, scope), syndromes=syndromes(store, scope),
+    )
+
+
+def suppress_small(count: int) -> str:
+    """The small-count rule of exports: 1–4 passages are shown as "< 5" (0 stays 0)."""
+    return f"< {SMALL_COUNT}" if 0 < count < SMALL_COUNT else str(count)
+
+
+def data_bounds(store: AnalyticalStore | None = None) -> tuple[dt.date | None, dt.date | None]:
+    store = store or get_store()
+    return tuple(store.query("SELECT min(jour), max(jour) FROM passages")[0])
