@@ -48,7 +48,8 @@ PUBLIC_BY_DESIGN_WHEN_CONFIGURED = {
     "openid_connect_login": "provider id of the login page, public configuration",
     "openid_connect_callback": "OIDC callback: answers with a login-error page, no object behind the id",
 }
-FHIR_PUBLIC_TYPES = {"Organization", "Practitioner", "PractitionerRole"}  # the FHIR directory: public by design
+FHIR_PUBLIC_TYPES = {"Organization", "Practitioner", "PractitionerRole",  # the FHIR directory: public by design
+                     "HealthcareService", "Location"}  # the care offer (ROR): public by design (docs/services/offer.md)
 DENIED = {401, 403, 404, 405}
 LOGIN_PATHS = ("/comptes/login/", "/admin/login/")
 VICTIM_BASE = 900_000
