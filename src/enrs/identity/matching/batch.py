@@ -73,7 +73,7 @@ class BatchStats:
 
 # Shared with forked workers (set before a pool starts, read-only afterwards).
 _SHARED: dict[str, object] = {}
-# Records prepared by this process during one scoring stage (per worker after fork).
+# Records prepared by this process for the chunk being scored (per worker after fork).
 _PREPARED: dict[int, Prepared] = {}
 
 
@@ -185,6 +185,9 @@ def _score_chunk(pairs: list[tuple[int, int]]) -> list[tuple[int, int, float, st
     """``(i, j, score, decision)`` of the pairs of the chunk that are flagged."""
     high: float = _SHARED["high"]  # type: ignore[assignment]
     low: float = _SHARED["low"]  # type: ignore[assignment]
+    # Pairs come sorted by their first record, so a record is mostly needed
+    # within one chunk: keeping prepared records per chunk bounds the memory.
+    _PREPARED.clear()
     kept = []
     for i, j in pairs:
         a, b = _prepared(i), _prepared(j)

@@ -158,8 +158,10 @@ def first_names_level(a: Prepared, b: Prepared) -> str:
         return "typo"
     if a.first_phonetic and a.first_phonetic == b.first_phonetic:
         return "typo"
-    # A typo on top of a reordering, a truncation or a shortened compound.
-    if any(_one_typo(x, y) for x in a.first_parts | names_a for y in b.first_parts | names_b):
+    # A typo on top of a reordering, a truncation or a shortened compound (of the first first name).
+    if any(_one_typo(first_a, y) for y in b.first_parts | names_b) or any(
+        _one_typo(first_b, x) for x in a.first_parts | names_a
+    ):
         return "typo"
     return "different"
 
@@ -264,6 +266,13 @@ def _swapped(p: Prepared) -> Prepared | None:
     )
 
 
+def _may_be_inverted(a: Prepared, b: Prepared) -> bool:
+    """Cheap pre-check: one side's birth name sounds like the other's first name."""
+    return bool(
+        (a.name_phonetic and a.name_phonetic == b.first_phonetic) or (b.name_phonetic and b.name_phonetic == a.first_phonetic)
+    )
+
+
 # An inversion is itself a desk error: a small penalty keeps it below the straight reading.
 INVERSION_PENALTY_BITS = 2.0
 
@@ -272,7 +281,7 @@ def match_weight(a: Prepared, b: Prepared) -> tuple[float, dict[str, str]]:
     """Total weight in bits and the levels behind it; name/first-name inversion tried when it helps."""
     found = levels(a, b)
     weight = _weight_of(found)
-    if found["name"] == "different" and found["first_names"] == "different":
+    if found["name"] == "different" and found["first_names"] == "different" and _may_be_inverted(a, b):
         # Both readings are tried so that the score stays symmetric.
         for left, right in ((a, _swapped(b)), (_swapped(a), b)):
             if left is None or right is None:
