@@ -12,7 +12,7 @@ CAEN = geo.Point(49.1829, -0.3707)
 
 
 def identifiers(criteria: OfferCriteria) -> list[str]:
-    return [row.offer.identifier for row in selectors.search(criteria).rows]
+    return [row.identifier for row in selectors.search(criteria).rows]
 
 
 @pytest.mark.django_db
@@ -45,9 +45,9 @@ def test_coded_criteria_combine(region):
 @pytest.mark.django_db
 def test_radius_keeps_the_offers_within_the_circle_sorted_by_distance(region):
     result = selectors.search(OfferCriteria(activity="004", centre=CAEN, radius_km=50))
-    assert [r.offer.identifier for r in result.rows] == ["OFF-DOUL-CAEN"]
+    assert [r.identifier for r in result.rows] == ["OFF-DOUL-CAEN"]
     wide = selectors.search(OfferCriteria(query="douleur", centre=CAEN, radius_km=150))
-    names = [r.offer.identifier for r in wide.rows]
+    names = [r.identifier for r in wide.rows]
     by_haversine = sorted(
         (o for o in region["offers"].values() if o.activity.code == "004"),
         key=lambda o: geo.haversine_km(CAEN, geo.Point(o.latitude, o.longitude)),

@@ -27,8 +27,8 @@ class MapPoint:
 
 def project(rows, centre=None) -> list[MapPoint]:
     """SVG coordinates of the located rows (and of the search centre, drawn apart)."""
-    located = [(i, r) for i, r in enumerate(rows, start=1) if r.offer.latitude is not None and r.offer.longitude is not None]
-    coords = [(r.offer.latitude, r.offer.longitude) for _i, r in located]
+    located = [(i, r) for i, r in enumerate(rows, start=1) if r.latitude is not None and r.longitude is not None]
+    coords = [(r.latitude, r.longitude) for _i, r in located]
     if centre is not None:
         coords.append((centre.latitude, centre.longitude))
     if not coords:
@@ -44,7 +44,7 @@ def project(rows, centre=None) -> list[MapPoint]:
         y = HEIGHT - PADDING - (lat - min_lat) / span * scale
         return round(x, 1), round(y, 1)
 
-    points = [MapPoint(*xy(r.offer.latitude, r.offer.longitude), i, r.offer.name, r.offer.pk) for i, r in located]
+    points = [MapPoint(*xy(r.latitude, r.longitude), i, r.name, r.pk) for i, r in located]
     if centre is not None:
         points.append(MapPoint(*xy(centre.latitude, centre.longitude), 0, "", 0, is_centre=True))
     return points

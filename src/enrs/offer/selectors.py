@@ -178,7 +178,19 @@ class PlaceCapacity:
 
 @dataclass(frozen=True)
 class OfferRow:
-    offer: Offer
+    """A result line, read as plain values (no model instances: the search is hot)."""
+
+    pk: int
+    identifier: str
+    name: str
+    establishment: str
+    city: str
+    latitude: float | None
+    longitude: float | None
+    activity: str
+    care_mode: str
+    place_id: int | None
+    telehealth: tuple[str, ...]
     distance_km: float | None
     capacity: PlaceCapacity | None
 
@@ -198,15 +210,16 @@ class SearchResult:
 
 def capacity_by_place(place_ids) -> dict[int, PlaceCapacity]:
     """Current available and installed beds/places of each place, with their staleness."""
-    rows = (
-        Capacity.objects.filter(place_id__in=list(place_ids), temporality__code=nomenclatures.CURRENT,
-                                status__code__in=[nomenclatures.AVAILABLE, nomenclatures.INSTALLED])
-        .values_list("place_id", "status__code", "count", "updated_at")
+    statuses = services.active_codes("capacity_status")
+    available, installed = statuses[nomenclatures.AVAILABLE].pk, statuses[nomenclatures.INSTALLED].pk
+    current = services.active_codes("temporality")[nomenclatures.CURRENT].pk
+    rows = Capacity.objects.filter(place_id__in=list(place_ids), temporality_id=current, status_id__in=[available, installed]).values_list(
+        "place_id", "status_id", "count", "updated_at"
     )
     grouped: dict[int, dict] = defaultdict(lambda: {"available": None, "installed": None, "oldest": None})
     for place_id, status, count, updated_at in rows:
         entry = grouped[place_id]
-        key = "available" if status == nomenclatures.AVAILABLE else "installed"
+        key = "available" if status == available else "installed"
         entry[key] = (entry[key] or 0) + count
         entry["oldest"] = updated_at if entry["oldest"] is None else min(entry["oldest"], updated_at)
     threshold = timezone.now() - staleness()
@@ -215,6 +228,26 @@ def capacity_by_place(place_ids) -> dict[int, PlaceCapacity]:
         for place_id, entry in grouped.items()
         if entry["available"] is not None
     }
+
+
+ROW_COLUMNS = ("pk", "identifier", "name", "establishment__name", "city", "latitude", "longitude", "activity__label",
+               "care_mode__label", "place_id")
+TELEHEALTH_LABELS = dict(TelehealthOffer.Kind.choices)
+
+
+def _rows(page_ids: list[int], centre: geo.Point | None) -> list[OfferRow]:
+    values = {row[0]: row for row in Offer.objects.filter(pk__in=page_ids).order_by().values_list(*ROW_COLUMNS)}
+    kinds: dict[int, list[str]] = defaultdict(list)
+    for offer_id, kind in TelehealthOffer.objects.filter(offer_id__in=page_ids).order_by("kind").values_list("offer_id", "kind"):
+        kinds[offer_id].append(str(TELEHEALTH_LABELS[kind]))
+    capacities = capacity_by_place({values[pk][9] for pk in page_ids if values[pk][9]})
+    rows = []
+    for pk in page_ids:
+        _pk, identifier, name, establishment, city, lat, lon, activity, care_mode, place_id = values[pk]
+        distance = geo.haversine_km(centre, geo.Point(lat, lon)) if centre is not None and lat is not None and lon is not None else None
+        rows.append(OfferRow(pk, identifier, name, establishment, city, lat, lon, activity, care_mode, place_id,
+                             tuple(kinds[pk]), distance, capacities.get(place_id)))
+    return rows
 
 
 def search(criteria: OfferCriteria, page: int = 1, page_size: int = PAGE_SIZE) -> SearchResult:
@@ -226,19 +259,7 @@ def search(criteria: OfferCriteria, page: int = 1, page_size: int = PAGE_SIZE) -
     pages = max(1, -(-len(slim) // page_size))
     page = min(max(1, page), pages)
     page_ids = [row[0] for row in slim[(page - 1) * page_size : page * page_size]]
-    by_pk = Offer.objects.select_related("activity", "care_mode", "establishment").prefetch_related(
-        Prefetch("telehealth", queryset=TelehealthOffer.objects.order_by("kind"))
-    ).in_bulk(page_ids)
-    offers = [by_pk[pk] for pk in page_ids]
-    capacities = capacity_by_place({o.place_id for o in offers if o.place_id})
-    rows = [OfferRow(offer=o, distance_km=_distance(criteria.centre, o), capacity=capacities.get(o.place_id)) for o in offers]
-    return SearchResult(criteria=criteria, rows=rows, facets=found, page=page, pages=pages)
-
-
-def _distance(centre: geo.Point | None, offer: Offer) -> float | None:
-    if centre is None or offer.latitude is None or offer.longitude is None:
-        return None
-    return geo.haversine_km(centre, geo.Point(offer.latitude, offer.longitude))
+    return SearchResult(criteria=criteria, rows=_rows(page_ids, criteria.centre), facets=found, page=page, pages=pages)
 
 
 # --- Communes ---------------------------------------------------------------------------------------

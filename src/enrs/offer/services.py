@@ -605,26 +605,24 @@ def update_capacity(place: Place, data: dict[str, Any], *, user=None, channel: s
 def _store_capacity(place: Place, cleaned: dict[str, Any], user, channel: str) -> UpsertResult:
     key = {"place": place, "capacity_type": cleaned["capacity_type"], "status": cleaned["status"], "temporality": cleaned["temporality"]}
     current = Capacity.objects.select_for_update().filter(**key).order_by("pk").first()  # no Meta ordering joins
-    values = {name: cleaned[name] for name in ("count", "source_type", "temporary_assignment", "gender", "crisis_type", "updated_at")}
-    values.update(updated_by=user if getattr(user, "is_authenticated", False) else None, channel=channel[:20],
-                  departement=place.departement)
+    values = _capacity_values(place, cleaned, user, channel)
     if current is None:
         return UpsertResult("created", Capacity.objects.create(**key, **values))
     if cleaned["updated_at"] < current.updated_at:
-        raise ValidationError({"updated_at": [
-            _("Mise à jour plus ancienne que la dernière enregistrée (%(last)s) : refusée.")
-            % {"last": timezone.localtime(current.updated_at).strftime("%d/%m/%Y %H:%M")}
-        ]})
+        raise ValidationError({"updated_at": [_older_message(current)]})
     if cleaned["updated_at"] == current.updated_at and cleaned["count"] == current.count:
         return UpsertResult("unchanged", current)
     for name, value in values.items():
         setattr(current, name, value)
-    current.save()
+    current.save(update_fields=[*CAPACITY_VALUE_FIELDS, "received_at"])
     return UpsertResult("updated", current)
 
 
 def update_capacities(place: Place, rows: list[dict[str, Any]], *, user=None, channel: str = "api") -> list[UpsertResult]:
-    """Several figures of one place, all or nothing; errors are prefixed with the row number."""
+    """Several figures of one place, all or nothing; errors are prefixed with the row number.
+
+    One read of the place's current figures and at most one insert and one update
+    statement for the whole batch (the path systems use: ``POST .../capacites``)."""
     cleaned, errors = [], {}
     for index, row in enumerate(rows, start=1):
         try:
@@ -632,15 +630,55 @@ def update_capacities(place: Place, rows: list[dict[str, Any]], *, user=None, ch
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 errors[f"{index}.{field}"] = messages
+    keys = [(row["capacity_type"].pk, row["status"].pk, row["temporality"].pk) for row in cleaned]
+    for index, key in enumerate(keys, start=1):
+        if keys.index(key) != index - 1:
+            errors[f"{index}.status"] = [_("Même nature, statut et temporalité qu'une ligne précédente.")]
     _raise_if(errors)
-    results = []
     with transaction.atomic():
-        for index, row in enumerate(cleaned, start=1):
-            try:
-                results.append(_store_capacity(place, row, user, channel))
-            except ValidationError as exc:
-                raise ValidationError({f"{index}.{field}": msgs for field, msgs in exc.message_dict.items()}) from exc
+        current = {
+            (c.capacity_type_id, c.status_id, c.temporality_id): c
+            for c in Capacity.objects.select_for_update().filter(place=place).order_by("pk")
+        }
+        results, created, changed = [], [], []
+        for index, (key, row) in enumerate(zip(keys, cleaned, strict=True), start=1):
+            values = _capacity_values(place, row, user, channel)
+            existing = current.get(key)
+            if existing is None:
+                obj = Capacity(place=place, capacity_type=row["capacity_type"], status=row["status"], temporality=row["temporality"], **values)
+                created.append(obj)
+                results.append(UpsertResult("created", obj))
+                continue
+            if row["updated_at"] < existing.updated_at:
+                raise ValidationError({f"{index}.updated_at": [_older_message(existing)]})
+            if row["updated_at"] == existing.updated_at and row["count"] == existing.count:
+                results.append(UpsertResult("unchanged", existing))
+                continue
+            for name, value in values.items():
+                setattr(existing, name, value)
+            changed.append(existing)
+            results.append(UpsertResult("updated", existing))
+        Capacity.objects.bulk_create(created)
+        Capacity.objects.bulk_update(changed, list(CAPACITY_VALUE_FIELDS) + ["received_at"])
     return results
+
+
+CAPACITY_VALUE_FIELDS = ("count", "source_type", "temporary_assignment", "gender", "crisis_type", "updated_at", "updated_by",
+                         "channel", "departement")
+
+
+def _capacity_values(place: Place, cleaned: dict[str, Any], user, channel: str) -> dict[str, Any]:
+    return {
+        **{name: cleaned[name] for name in ("count", "source_type", "temporary_assignment", "gender", "crisis_type", "updated_at")},
+        "updated_by": user if getattr(user, "is_authenticated", False) else None,
+        "channel": channel[:20], "departement": place.departement, "received_at": timezone.now(),
+    }
+
+
+def _older_message(existing: Capacity) -> str:
+    return _("Mise à jour plus ancienne que la dernière enregistrée (%(last)s) : refusée.") % {
+        "last": timezone.localtime(existing.updated_at).strftime("%d/%m/%Y %H:%M")
+    }
 
 
 # --- Bulk loading (benchmarks, large regional imports) ----------------------------------------------

@@ -10,8 +10,10 @@ single upsert). Then:
 - ``search``: multi-criteria (activity + care mode) plus a 30 km radius around a
   random commune, the full ``selectors.search`` (facets and the first page);
 - ``text_search``: a French word plus a 30 km radius;
-- ``capacity``: updates through ``services.update_capacity`` (one transaction
-  each), reported per second.
+- ``capacity``: single figures through ``services.update_capacity`` (one
+  transaction each, the form's path), per second;
+- ``capacity_batched``: a place's six figures per call through
+  ``services.update_capacities`` (the connector API's path), figures per second.
 
 Targets (issue 9): search p95 ≤ 50 ms, capacity ≥ 500 updates/s.
 """
@@ -132,6 +134,7 @@ def _timed_searches(rng: random.Random, options, with_text: bool) -> tuple[list[
 
 
 def _timed_updates(rng: random.Random, options, places: dict) -> dict[str, Any]:
+    """One figure per call, as the form sends them (``services.update_capacity``)."""
     place_list = list(places.values())
     base = timezone.now() - dt.timedelta(hours=2)
     started = time.perf_counter()
@@ -143,6 +146,26 @@ def _timed_updates(rng: random.Random, options, places: dict) -> dict[str, Any]:
         }, channel="api")
     seconds = time.perf_counter() - started
     return {"updates": options.updates, "seconds": round(seconds, 3), "per_second": round(options.updates / seconds, 1)}
+
+
+BATCH = [("01", "01"), ("01", "02"), ("01", "03"), ("02", "01"), ("02", "02"), ("02", "03")]
+
+
+def _timed_batches(rng: random.Random, options, places: dict) -> dict[str, Any]:
+    """A place's six figures per call, as a system pushes them (``services.update_capacities``, the API path)."""
+    place_list = list(places.values())
+    base = timezone.now() - dt.timedelta(hours=1)
+    calls = max(1, options.updates // len(BATCH))
+    started = time.perf_counter()
+    for index in range(calls):
+        when = base + dt.timedelta(milliseconds=index)
+        services.update_capacities(place_list[index % len(place_list)], [
+            {"capacity_type": nature, "status": status, "count": rng.randint(0, 40), "source_type": "FLUX", "updated_at": when}
+            for nature, status in BATCH
+        ], channel="api")
+    seconds = time.perf_counter() - started
+    figures = calls * len(BATCH)
+    return {"figures": figures, "calls": calls, "seconds": round(seconds, 3), "per_second": round(figures / seconds, 1)}
 
 
 @benchmark(
@@ -159,6 +182,7 @@ def offer(options: argparse.Namespace) -> dict[str, Any]:
             durations, totals = _timed_searches(rng, options, with_text=False)
             text_durations, text_totals = _timed_searches(rng, options, with_text=True)
             updates = _timed_updates(rng, options, loaded["places"])
+            batches = _timed_batches(rng, options, loaded["places"])
             result = {
                 "dataset": {"offers": options.offers, "places": options.establishments, "queries": options.queries,
                             "radius_km": options.radius},
@@ -166,6 +190,7 @@ def offer(options: argparse.Namespace) -> dict[str, Any]:
                 "search": {**percentiles_ms(durations), "mean_results": round(sum(totals) / len(totals), 1)},
                 "text_search": {**percentiles_ms(text_durations), "mean_results": round(sum(text_totals) / len(text_totals), 1)},
                 "capacity": updates,
+                "capacity_batched": batches,
                 "target_p95_ms": TARGET_P95_MS, "target_updates_per_s": TARGET_UPDATES_PER_S,
                 "rolled_back": True,
             }
