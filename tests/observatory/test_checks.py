@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from enrs.observatory.checks import Period, RecordChecker, cim10_is_valid
+from enrs.observatory.checks import ROW_COLUMNS, Period, RecordChecker, cim10_is_valid
 from enrs.observatory.rpu import normalise_cim10, parse_datetime
 
 from .conftest import FIRST_DAY, record
@@ -15,7 +15,7 @@ from .conftest import FIRST_DAY, record
 def check(**overrides):
     checker = RecordChecker(Period(FIRST_DAY, FIRST_DAY))
     row, errors = checker.check(1, record(**overrides))
-    return row, {(e.field, e.code) for e in errors}
+    return (dict(zip(ROW_COLUMNS, row, strict=True)) if row else None), {(e.field, e.code) for e in errors}
 
 
 def test_a_coherent_passage_is_accepted_with_its_stay_and_age():
@@ -68,7 +68,7 @@ def test_stay_across_the_autumn_clock_change_counts_real_minutes():
     checker = RecordChecker(Period(dt.date(2025, 10, 25), dt.date(2025, 10, 26)))
     row, errors = checker.check(1, record(ENTREE="26/10/2025 01:30", SORTIE="26/10/2025 03:30"))
     assert not errors
-    assert row["duree_min"] == 180  # 02:00–03:00 happens twice that night
+    assert dict(zip(ROW_COLUMNS, row, strict=True))["duree_min"] == 180  # 02:00–03:00 happens twice that night
 
 
 @pytest.mark.parametrize(("birth", "ok"), [("06/01/2025", True), ("07/01/1905", True), ("05/01/1904", False), ("07/01/2025", False)])

@@ -59,7 +59,7 @@ def test_summary_indicators(four_passages, hospitals, store):
 
 
 def test_scope_by_departement_and_establishment(four_passages, hospitals, store):
-    caen, rouen = finesses(hospitals)
+    caen, _rouen = finesses(hospitals)
     assert indicators.summary(store, indicators.Scope(DAY, DAY, departement="76")).passages == 1
     assert indicators.summary(store, indicators.Scope(DAY, DAY, finess=(caen,))).passages == 3
     assert indicators.by_departement(store, indicators.Scope(DAY, DAY)) == [("14", 3), ("76", 1)]

@@ -150,6 +150,14 @@ SINGLE_FIELD = {
     "DESTINATION": _in(DESTINATIONS),
     "ORIENT": _in(ORIENTS),
 }
+_DATES = frozenset({"ENTREE", "SORTIE", "NAISSANCE"})
+_CONDITIONAL = frozenset({"DESTINATION", "ORIENT"})
+_SETS = {"SEXE": SEXES, "MODE_ENTREE": MODES_ENTREE, "PROVENANCE": PROVENANCES, "TRANSPORT": TRANSPORTS,
+         "TRANSPORT_PEC": TRANSPORTS_PEC, "GRAVITE": GRAVITES, "MODE_SORTIE": MODES_SORTIE, "DESTINATION": DESTINATIONS,
+         "ORIENT": ORIENTS}
+_PARSERS = {"ENTREE": parse_datetime, "SORTIE": parse_datetime, "NAISSANCE": parse_date}
+# (field, allowed set or None, function giving a truthy value when valid), in SINGLE_FIELD order.
+_FIELD_TABLE = tuple((name, _SETS.get(name), _PARSERS.get(name, check)) for name, check in SINGLE_FIELD.items())
 LIST_FIELD = {"DA": cim10_is_valid, "ACTE": lambda v: bool(_CCAM.fullmatch(v))}
 
 FIELD_MESSAGES = {
@@ -208,15 +216,15 @@ class RecordChecker:
         self.quality = Quality()
         self.seen: set[tuple] = set()
 
-    def check(self, number: int, record: dict) -> tuple[dict | None, list[RecordError]]:
+    def check(self, number: int, record: dict) -> tuple[tuple | None, list[RecordError]]:
         """Return (analytical row or None, errors). A record with any error is quarantined."""
         errors: list[RecordError] = []
-        valid = self._single_fields(number, record, errors)
-        entry = parse_datetime(record["ENTREE"]) if valid.get("ENTREE") else None
+        parsed = self._single_fields(number, record, errors)
+        entry = parsed.get("ENTREE")
         if entry is None and "ENTREE" not in record:
             errors.append(RecordError(number, "ENTREE", "obligatoire", _("Date et heure d'entrée absentes.")))
-        exit_ = parse_datetime(record["SORTIE"]) if valid.get("SORTIE") else None
-        birth = parse_date(record["NAISSANCE"]) if valid.get("NAISSANCE") else None
+        exit_ = parsed.get("SORTIE")
+        birth = parsed.get("NAISSANCE")
         self._cross_fields(number, record, errors)
         stay_minutes = age_years = age_days = None
         if entry is not None:
@@ -231,28 +239,33 @@ class RecordChecker:
             return None, errors
         return self._row(record, entry, exit_, stay_minutes, age_years, age_days), errors
 
-    # Single-field validity also feeds the quality counters.
-    def _single_fields(self, number: int, record: dict, errors: list[RecordError]) -> dict[str, bool]:
+    # Single-field validity also feeds the quality counters (hot path: one pass, no per-field call
+    # for the coded fields, each date parsed once).
+    def _single_fields(self, number: int, record: dict, errors: list[RecordError]) -> dict[str, object]:
         quality = self.quality
+        filled, conform = quality.filled, quality.conform
         quality.records += 1
         hospitalised = record.get("MODE_SORTIE") in HOSPITALISED
         if hospitalised:
             quality.hospitalised += 1
-        valid: dict[str, bool] = {}
-        for name, is_valid in SINGLE_FIELD.items():
+        parsed: dict[str, object] = {}
+        for name, allowed, parse in _FIELD_TABLE:
             value = record.get(name)
             if value is None:
                 continue
-            if name in ("DESTINATION", "ORIENT") and not hospitalised:
-                counted = False
+            counted = hospitalised or name not in _CONDITIONAL
+            if counted:
+                filled[name] += 1
+            if allowed is not None:
+                ok = value in allowed
             else:
-                counted = True
-                quality.filled[name] += 1
-            ok = is_valid(value)
-            valid[name] = ok
+                result = parse(value)
+                if name in _DATES:
+                    parsed[name] = result
+                ok = bool(result)
             if ok:
                 if counted:
-                    quality.conform[name] += 1
+                    conform[name] += 1
             else:
                 errors.append(RecordError(number, name, "format", _("%(field)s « %(value)s » : %(expected)s.") % {
                     "field": name, "value": value[:40], "expected": FIELD_MESSAGES[name]}))
@@ -260,14 +273,14 @@ class RecordChecker:
             values = record[name]
             if not values:
                 continue
-            quality.filled[name] += 1
+            filled[name] += 1
             bad = [v for v in values if not is_valid(v)]
             if bad:
                 errors.append(RecordError(number, name, "format", _("%(field)s « %(value)s » : %(expected)s.") % {
                     "field": name, "value": bad[0][:40], "expected": FIELD_MESSAGES[name]}))
             else:
-                quality.conform[name] += 1
-        return valid
+                conform[name] += 1
+        return parsed
 
     def _cross_fields(self, number: int, record: dict, errors: list[RecordError]) -> None:
         mode_entree, provenance = record.get("MODE_ENTREE"), record.get("PROVENANCE")
@@ -301,7 +314,11 @@ class RecordChecker:
                 "last": last.strftime("%d/%m/%Y") if last else "…"}))
 
     def _stay(self, number: int, entry: dt.datetime, exit_: dt.datetime, errors: list[RecordError]) -> int | None:
-        stay = _utc(exit_) - _utc(entry)
+        # Paris changes its UTC offset only in March and October: elsewhere wall-clock difference is exact.
+        if entry.month in (3, 10) or exit_.month in (3, 10):
+            stay = _utc(exit_) - _utc(entry)
+        else:
+            stay = exit_ - entry
         if stay < dt.timedelta(0):
             errors.append(RecordError(number, "SORTIE", "sortie_avant_entree", _("La sortie est antérieure à l'entrée.")))
             return None
@@ -340,27 +357,18 @@ class RecordChecker:
                     "Diagnostic de grossesse %(code)s improbable à %(age)s ans.") % {"code": code, "age": age}))
 
     @staticmethod
-    def _row(record: dict, entry, exit_, stay_minutes, age_years, age_days) -> dict:
-        return {
-            "entree": entry,
-            "jour": entry.date(),
-            "sortie": exit_,
-            "duree_min": stay_minutes,
-            "age": age_years,
-            "age_jours": age_days,
-            "sexe": record.get("SEXE"),
-            "cp": record.get("CP"),
-            "commune": record.get("COMMUNE"),
-            "mode_entree": record.get("MODE_ENTREE"),
-            "provenance": record.get("PROVENANCE"),
-            "transport": record.get("TRANSPORT"),
-            "transport_pec": record.get("TRANSPORT_PEC"),
-            "motif": record.get("MOTIF"),
-            "gravite": record.get("GRAVITE"),
-            "dp": record.get("DP"),
-            "da": " ".join(record["DA"]) or None,
-            "actes": " ".join(record["ACTE"]) or None,
-            "mode_sortie": record.get("MODE_SORTIE"),
-            "destination": record.get("DESTINATION"),
-            "orient": record.get("ORIENT"),
-        }
+    def _row(record: dict, entry, exit_, stay_minutes, age_years, age_days) -> tuple:
+        """The analytical row, in ``ROW_COLUMNS`` order (a tuple: the hot path builds columns from it)."""
+        get = record.get
+        return (
+            entry, entry.date(), exit_, stay_minutes, age_years, age_days, get("SEXE"), get("CP"), get("COMMUNE"),
+            get("MODE_ENTREE"), get("PROVENANCE"), get("TRANSPORT"), get("TRANSPORT_PEC"), get("MOTIF"), get("GRAVITE"),
+            get("DP"), " ".join(record["DA"]) or None, " ".join(record["ACTE"]) or None, get("MODE_SORTIE"),
+            get("DESTINATION"), get("ORIENT"),
+        )
+
+
+ROW_COLUMNS = (
+    "entree", "jour", "sortie", "duree_min", "age", "age_jours", "sexe", "cp", "commune", "mode_entree", "provenance",
+    "transport", "transport_pec", "motif", "gravite", "dp", "da", "actes", "mode_sortie", "destination", "orient",
+)

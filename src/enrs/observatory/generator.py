@@ -24,6 +24,9 @@ import random
 from collections.abc import Iterator
 from pathlib import Path
 from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
 
 # Public communes of the demo region (name, postcode); "99999" = unknown (InVS format).
 PLACES = (
@@ -77,6 +80,14 @@ def _age_group(age: int) -> str:
     return "child" if age < 15 else ("elderly" if age >= 75 else "adult")
 
 
+def _existing(local: dt.datetime) -> dt.datetime:
+    """Skip the hour that does not exist when clocks go forward (real software never writes 02:30 that night)."""
+    aware = local.replace(tzinfo=PARIS)
+    if aware.astimezone(dt.UTC).astimezone(PARIS).replace(tzinfo=None) != local:
+        return local + dt.timedelta(hours=1)
+    return local
+
+
 def _fmt_dt(value: dt.datetime) -> str:
     return value.strftime("%d/%m/%Y %H:%M")
 
@@ -84,7 +95,7 @@ def _fmt_dt(value: dt.datetime) -> str:
 def synthetic_record(day: dt.date, rng: random.Random) -> dict:
     """One coherent passage entering on ``day`` (fields as in the file, DA/ACTE lists)."""
     hour = rng.choices(range(24), HOUR_WEIGHTS)[0]
-    entry = dt.datetime.combine(day, dt.time(hour, rng.randrange(60)))
+    entry = _existing(dt.datetime.combine(day, dt.time(hour, rng.randrange(60))))
     low, high, _w = rng.choices(AGE_BANDS, [b[2] for b in AGE_BANDS])[0]
     age = rng.randint(low, high)
     birth = entry.date() - dt.timedelta(days=age * 365 + rng.randrange(365) + age // 4)
@@ -107,7 +118,7 @@ def synthetic_record(day: dt.date, rng: random.Random) -> dict:
     else:
         mode_sortie, destination, orient = "8", "", _pick(rng, ORIENT_HOME)
     stay_hours = rng.lognormvariate(math.log(5 if hospitalised else 2.5), 0.6)
-    exit_ = entry + dt.timedelta(minutes=max(5, min(int(stay_hours * 60), 71 * 60)))
+    exit_ = _existing(entry + dt.timedelta(minutes=max(5, min(int(stay_hours * 60), 70 * 60))))
     transferred_in = rng.random() < 0.03
     place, postcode = rng.choice(PLACES)
     return {

@@ -251,12 +251,13 @@ def syndromes(store: AnalyticalStore, scope: Scope, *, history_years: int = 3) -
 
 def dashboard(scope: Scope, names: dict[str, str], store: AnalyticalStore | None = None) -> Dashboard:
     store = store or get_store()
-    return Dashboard(
-        scope=scope, summary=summary(store, scope), daily=daily(store, scope),
-        by_establishment=by_establishment(store, scope, names), by_departement=by_departement(store, scope),
-        age_bands=age_bands(store, scope), ccmu=ccmu(store, scope), transport=transport(store, scope),
-        heatmap=heatmap(store, scope), syndromes=syndromes(store, scope),
-    )
+    with store.session(read_only=True):
+        return Dashboard(
+            scope=scope, summary=summary(store, scope), daily=daily(store, scope),
+            by_establishment=by_establishment(store, scope, names), by_departement=by_departement(store, scope),
+            age_bands=age_bands(store, scope), ccmu=ccmu(store, scope), transport=transport(store, scope),
+            heatmap=heatmap(store, scope), syndromes=syndromes(store, scope),
+        )
 
 
 def suppress_small(count: int) -> str:

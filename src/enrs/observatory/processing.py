@@ -18,7 +18,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from django.utils.translation import gettext as _
 
-from enrs.observatory.checks import Period, Quality, RecordChecker, RecordError
+from enrs.observatory.checks import (
+    ROW_COLUMNS,
+    Period,
+    Quality,
+    RecordChecker,
+    RecordError,
+)
 from enrs.observatory.rpu import (
     Header,
     RpuFileError,
@@ -125,7 +131,7 @@ def process_stream(stream, departement: str = "") -> FileOutcome:
 
 def _consume(stream, outcome: FileOutcome, departement: str) -> None:
     checker: RecordChecker | None = None
-    columns: dict[str, list] = {name: [] for name, _type in COLUMNS}
+    rows: list[tuple] = []
     for kind, item in read_stream(stream):
         if kind == "encoding":
             outcome.encoding = item
@@ -139,13 +145,13 @@ def _consume(stream, outcome: FileOutcome, departement: str) -> None:
             if row is None:
                 _quarantine(outcome, item, errors)
             else:
-                for name, value in row.items():
-                    columns[name].append(value)
+                rows.append(row)
         else:
             outcome.unknown_tags = sorted(item)
     if checker is not None:
         outcome.quality = checker.quality
-    accepted = len(columns["entree"])
+    columns = {name: list(values) for name, values in zip(ROW_COLUMNS, zip(*rows, strict=True) if rows else [()] * len(ROW_COLUMNS), strict=True)}
+    accepted = len(rows)
     columns["finess"] = [outcome.header.finess.upper()] * accepted
     columns["departement"] = [departement or outcome.header.finess[:2]] * accepted
     outcome.accepted_table = pa.Table.from_pydict(columns, schema=SCHEMA)

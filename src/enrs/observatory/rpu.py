@@ -83,24 +83,22 @@ def normalise_cim10(value: str) -> str:
 
 def parse_date(value: str) -> dt.date | None:
     """``JJ/MM/AAAA`` → date, or None when the text is not a real calendar date."""
-    match = _DATE.fullmatch(value)
-    if not match:
+    if len(value) != 10 or value[2] != "/" or value[5] != "/" or not _DATE.fullmatch(value):
         return None
-    day, month, year = match.groups()
     try:
-        return dt.date(int(year), int(month), int(day))
+        return dt.date(int(value[6:10]), int(value[3:5]), int(value[0:2]))
     except ValueError:
         return None
 
 
 def parse_datetime(value: str) -> dt.datetime | None:
     """``JJ/MM/AAAA hh:mm[:ss]`` → naive local (Europe/Paris wall-clock) datetime, or None."""
-    match = _DATETIME.fullmatch(value)
-    if not match:
+    size = len(value)
+    if size not in (16, 19) or not _DATETIME.fullmatch(value):
         return None
-    day, month, year, hour, minute, second = match.groups()
     try:
-        return dt.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0))
+        return dt.datetime(int(value[6:10]), int(value[3:5]), int(value[0:2]), int(value[11:13]), int(value[14:16]),
+                           int(value[17:19]) if size == 19 else 0)
     except ValueError:
         return None
 
@@ -131,33 +129,44 @@ def _text(element) -> str:
     return (element.text or "").strip()
 
 
-def _normalised(tag: str, value: str) -> str:
-    if tag in FREE_TEXT:
-        return value
-    if tag in CIM10_FIELDS:
-        return normalise_cim10(value)
-    return value.upper()
+_TEXT, _CODE, _CIM10, _LIST = 0, 1, 2, 3
+_KIND = {tag: (_TEXT if tag in FREE_TEXT else _CIM10 if tag in CIM10_FIELDS else _CODE) for tag in SCALAR_FIELDS}
+_KIND.update({tag: _LIST for tag in LIST_FIELDS})
 
 
 def _read_patient(element, unknown: set[str]) -> dict:
+    """The children of one <PATIENT> as a dict of normalised, non-empty values (hot path: kept flat)."""
     record: dict = {"DA": [], "ACTE": []}
     for child in element:
         tag = child.tag
-        if not isinstance(tag, str):  # comments, processing instructions
-            continue
-        tag = tag.upper()
-        if tag in LIST_FIELDS:
+        kind = _KIND.get(tag)
+        if kind is None:
+            if not isinstance(tag, str):  # comments, processing instructions
+                continue
+            tag = tag.upper()
+            kind = _KIND.get(tag)
+            if kind is None:
+                unknown.add(tag)
+                continue
+        if kind == _LIST:
             item_tag = LIST_FIELDS[tag]
+            items = record[item_tag]
             for item in child:
-                value = _text(item) if isinstance(item.tag, str) else ""
+                value = (item.text or "").strip() if isinstance(item.tag, str) else ""
                 if value:
-                    record[item_tag].append(_normalised(item_tag, value))
-        elif tag in record or tag in SCALAR_FIELDS:
-            value = _text(child)
-            if value:
-                record[tag] = _normalised(tag, value)
-        else:
-            unknown.add(tag)
+                    items.append(normalise_cim10(value) if item_tag == "DA" else value.upper())
+            continue
+        text = child.text
+        if text is None:
+            continue
+        text = text.strip()
+        if not text:
+            continue
+        if kind == _CODE:
+            text = text.upper()
+        elif kind == _CIM10:
+            text = normalise_cim10(text)
+        record[tag] = text
     return record
 
 

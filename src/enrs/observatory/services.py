@@ -69,11 +69,11 @@ def check_bytes(data: bytes, *, may_send: Callable[[object], bool] | None = None
                 "Vous ne pouvez pas envoyer de fichier pour le FINESS %(finess)s : il n'appartient pas à votre organisation.")
                 % {"finess": outcome.finess})
         else:
-            outcome = _with_departement(outcome, organisation)
+            outcome = with_departement(outcome, organisation)
     return Checked(outcome, organisation if outcome.file_error is None else None, hashlib.sha256(data).hexdigest(), len(data))
 
 
-def _with_departement(outcome: FileOutcome, organisation) -> FileOutcome:
+def with_departement(outcome: FileOutcome, organisation) -> FileOutcome:
     """Stamp the establishment's département (from the directory) on the accepted rows."""
     table = outcome.accepted_table
     if table is not None and organisation.departement:

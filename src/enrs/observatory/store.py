@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -55,6 +56,9 @@ class AnalyticalStore(Protocol):
     def clear(self) -> None:
         """Drop every passage (tests, demo reset)."""
 
+    def session(self, *, read_only: bool = False):
+        """Context manager: one connection for every call inside (cheap when an engine has no such cost)."""
+
 
 def default_path() -> Path:
     configured = getattr(settings, "ENRS_OBSERVATORY_DUCKDB", None) or os.environ.get("ENRS_OBSERVATORY_DUCKDB")
@@ -62,11 +66,39 @@ def default_path() -> Path:
 
 
 class DuckDBStore:
+    """Each call opens its own connection, except inside ``with store.session():`` where one
+    connection serves every call (a dashboard's dozen queries, a batch of files): opening a
+    DuckDB file costs tens of milliseconds."""
+
     def __init__(self, path: str | Path | None = None, *, threads: int | None = None) -> None:
         self.path = Path(path) if path else default_path()
         self.threads = threads
+        self._session: duckdb.DuckDBPyConnection | None = None
 
-    def _connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    @contextmanager
+    def session(self, *, read_only: bool = False):
+        if self._session is not None:  # nested: reuse
+            yield self
+            return
+        self._session = self._open(read_only=read_only)
+        try:
+            yield self
+        finally:
+            self._session.close()
+            self._session = None
+
+    @contextmanager
+    def _connection(self, read_only: bool = False):
+        if self._session is not None:
+            yield self._session
+            return
+        connection = self._open(read_only=read_only)
+        try:
+            yield connection
+        finally:
+            connection.close()
+
+    def _open(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             if read_only and self.path.exists():
@@ -81,27 +113,22 @@ class DuckDBStore:
         return connection
 
     def replace_days(self, finess: str, first_day: dt.date, last_day: dt.date, rows: pa.Table) -> int:
-        connection = self._connect()
-        try:
+        with self._connection() as connection:
             connection.execute("BEGIN TRANSACTION")
-            connection.execute(f"DELETE FROM {TABLE} WHERE finess = ? AND jour BETWEEN ? AND ?", [finess, first_day, last_day])
-            connection.register("incoming", rows)
-            connection.execute(f"INSERT INTO {TABLE} SELECT * FROM incoming")
-            connection.unregister("incoming")
-            connection.execute("COMMIT")
-        except Exception:
-            connection.execute("ROLLBACK")
-            raise
-        finally:
-            connection.close()
+            try:
+                connection.execute(f"DELETE FROM {TABLE} WHERE finess = ? AND jour BETWEEN ? AND ?", [finess, first_day, last_day])
+                connection.register("incoming", rows)
+                connection.execute(f"INSERT INTO {TABLE} SELECT * FROM incoming")
+                connection.unregister("incoming")
+                connection.execute("COMMIT")
+            except Exception:
+                connection.execute("ROLLBACK")
+                raise
         return rows.num_rows
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
-        connection = self._connect(read_only=True)
-        try:
+        with self._connection(read_only=True) as connection:
             return connection.execute(sql, params or []).fetchall()
-        finally:
-            connection.close()
 
     def count(self, finess: str | None = None) -> int:
         if finess is None:
@@ -109,11 +136,8 @@ class DuckDBStore:
         return self.query(f"SELECT count(*) FROM {TABLE} WHERE finess = ?", [finess])[0][0]
 
     def clear(self) -> None:
-        connection = self._connect()
-        try:
+        with self._connection() as connection:
             connection.execute(f"DELETE FROM {TABLE}")
-        finally:
-            connection.close()
 
 
 def get_store() -> AnalyticalStore:
