@@ -230,17 +230,21 @@ def syndromes(store: AnalyticalStore, scope: Scope, *, history_years: int = 3) -
     iso_year, iso_week, _d = week_start.isocalendar()
     base = Scope(week_start - dt.timedelta(days=366 * history_years + 7), week_end, scope.departement, scope.finess)
     where, params = base.where()
+    definitions = syndrome_definitions()
+    # One scan for every group: a FILTER per group (the same SQL runs on PostgreSQL).
+    columns = ", ".join(
+        f"count(*) FILTER (WHERE {_matches(prefixes)}{f' AND age < {int(age_max)}' if age_max is not None else ''})"
+        for _code, _label, prefixes, age_max in definitions
+    )
+    rows = store.query(
+        f"SELECT isoyear(entree), {columns} FROM passages WHERE {where} AND week(entree) = ? GROUP BY 1",
+        [*params, iso_week],
+    )
+    by_year = {row[0]: row[1:] for row in rows}
     results = []
-    for code, label, prefixes, age_max in syndrome_definitions():
-        age_clause = f" AND age < {int(age_max)}" if age_max is not None else ""
-        rows = store.query(
-            f"""SELECT isoyear(entree), week(entree), count(*) FROM passages
-                WHERE {where} AND {_matches(prefixes)}{age_clause} AND week(entree) = ? GROUP BY 1, 2""",
-            [*params, iso_week],
-        )
-        by_year = {year: count for year, _w, count in rows}
-        current = by_year.pop(iso_year, 0)
-        previous = [by_year[y] for y in range(iso_year - history_years, iso_year) if y in by_year]
+    for index, (code, label, _prefixes, _age_max) in enumerate(definitions):
+        current = by_year[iso_year][index] if iso_year in by_year else 0
+        previous = [by_year[y][index] for y in range(iso_year - history_years, iso_year) if y in by_year]
         threshold = max(previous) if previous else None
         results.append({
             "code": code, "label": label, "week": f"{iso_year}-S{iso_week:02d}", "count": current,
