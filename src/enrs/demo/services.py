@@ -33,6 +33,7 @@ from enrs.identity import services as identity
 from enrs.demo.geography import communes
 from enrs.offer import demo_data as offer_demo
 from enrs.membership import demo as membership_demo
+from enrs.observatory import demo as observatory_demo
 
 T = TypeVar("T")
 Progress = Callable[[Iterable[T], int, str], Iterable[T]]
@@ -265,5 +266,6 @@ def build_demo_region(
         identity.seed_demo_vigilance()  # RNIV statuses, demo INS, match keys, a few duplicates for the worklist
         builder.build_offers(catalogue)
         membership_demo.build_demo_membership(builder.organisations.values())  # members, an AG, a quote
+        observatory_demo.build_demo_rpu(builder.organisations.values(), seed)  # a week of RPU per emergency department
     summary.seconds = time.perf_counter() - started
     return summary
