@@ -251,12 +251,16 @@ class IdentityMatchKey(models.Model):
     """A blocking key of the real-time matching (computed by ``enrs.identity.matching``)."""
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="match_keys")
-    key = models.CharField(max_length=64, db_index=True)
+    key = models.CharField(max_length=64)
 
     class Meta:
         verbose_name = _("clé de rapprochement")
         verbose_name_plural = _("clés de rapprochement")
-        indexes = [models.Index(fields=["patient"], name="identity_matchkey_patient")]
+        # (key, patient): the candidate look-up (key IN … GROUP BY patient) reads the index only.
+        indexes = [
+            models.Index(fields=["key", "patient"], name="identity_matchkey_key_patient"),
+            models.Index(fields=["patient"], name="identity_matchkey_patient"),
+        ]
 
 
 class WorkItemStatus(models.TextChoices):

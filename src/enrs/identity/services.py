@@ -32,7 +32,7 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -635,7 +635,8 @@ def create_identity(traits: dict[str, Any], *, actor, channel: str, source: str 
         return _link_to(best.patient, query, ids, actor=actor, channel=channel, source=source, candidates=candidates)
     patient = Patient.objects.create(**values, identity_status=status, source=(source or channel)[:20])
     record_history(patient, IdentityHistory.Action.CREATE, actor=actor, channel=channel,
-                   changes=diff({}, {k: values[k] for k in sorted(values)} | {"identity_status": status}), reason=source)
+                   changes=diff({}, {k: val for k, val in values.items() if val not in ("", None, [], False)}
+                                | {"identity_status": status}), reason=source)
     _attach_local_ids(patient, ids, actor=actor, channel=channel)
     refresh_match_keys(patient)
     refresh_anomalies(patient, actor=actor, channel=channel)
@@ -1019,13 +1020,16 @@ def bulk_load_for_benchmark(rows: Iterable[dict[str, Any]], batch_size: int = 50
     total = 0
     batch: list[tuple[Patient, Any]] = []
 
+    table = IdentityMatchKey._meta.db_table
+    insert_keys = f'INSERT INTO "{table}" ("patient_id", "key") VALUES (%s, %s)'
+
     def flush() -> None:
         nonlocal total
-        with transaction.atomic():
+        with transaction.atomic(), connection.cursor() as cursor:
             patients = Patient.objects.bulk_create([p for p, _t in batch], batch_size=batch_size)
-            keys = [IdentityMatchKey(patient_id=p.pk, key=k[:64]) for p, (_x, t) in zip(patients, batch)
-                    for k in matching.blocking_keys(t)]
-            IdentityMatchKey.objects.bulk_create(keys, batch_size=batch_size * 4)
+            # Keys by executemany: millions of rows, the ORM's per-object cost would dominate.
+            keys = [(p.pk, k[:64]) for p, (_x, t) in zip(patients, batch) for k in matching.blocking_keys(t)]
+            cursor.executemany(insert_keys, keys)
         total += len(batch)
         batch.clear()
 
