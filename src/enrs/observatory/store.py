@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -28,6 +29,8 @@ import pyarrow as pa
 from django.conf import settings
 
 TABLE = "passages"
+# Another process (an ingest, the web server) holds the file: wait this long before answering "busy".
+LOCK_WAIT_SECONDS = 10.0
 CREATE_TABLE = f"""
 CREATE TABLE IF NOT EXISTS {TABLE} (
     finess VARCHAR NOT NULL, departement VARCHAR, entree TIMESTAMP NOT NULL, jour DATE NOT NULL,
@@ -100,14 +103,19 @@ class DuckDBStore:
 
     def _open(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            if read_only and self.path.exists():
-                connection = duckdb.connect(str(self.path), read_only=True)
-            else:
-                connection = duckdb.connect(str(self.path))
-                connection.execute(CREATE_TABLE)
-        except duckdb.IOException as exc:  # another process holds the write lock
-            raise StoreBusy(str(exc)) from exc
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        while True:
+            try:
+                if read_only and self.path.exists():
+                    connection = duckdb.connect(str(self.path), read_only=True)
+                else:
+                    connection = duckdb.connect(str(self.path))
+                    connection.execute(CREATE_TABLE)
+                break
+            except duckdb.IOException as exc:  # another process holds the write lock: wait a little
+                if time.monotonic() > deadline:
+                    raise StoreBusy(str(exc)) from exc
+                time.sleep(0.05)
         if self.threads:
             connection.execute(f"SET threads = {int(self.threads)}")
         return connection
