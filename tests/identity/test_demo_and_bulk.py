@@ -50,6 +50,10 @@ def test_bulk_load_for_benchmark_inserts_patients_and_keys_only():
     assert IdentityMatchKey.objects.values("patient_id").distinct().count() == 7
     found = selectors.match_candidates(traits(birth_name="BulkC", birth_date="1980-05-06"))
     assert found[0].patient.birth_name == "BulkC"
+    bulk = Patient.objects.get(birth_name="BulkC")
+    assert (bulk.identity_status, bulk.comment_codes, bulk.source, bulk.created_at is not None) == ("PROV", [], "bench", True)
+    # The id sequence follows the explicit ids: a normal creation afterwards does not collide.
+    assert services.create_identity(traits(birth_name="After"), actor=None, channel="cli").patient.pk > bulk.pk
 
 
 def test_local_identifier_rule_follows_the_patient_rule(officer, outsider):

@@ -1014,41 +1014,64 @@ def bulk_load_for_benchmark(rows: Iterable[dict[str, Any]], batch_size: int = 50
     matching: it loads synthetic data for ``enrs bench identity`` and must
     never be used for real identities. ``rows`` are trait dicts as for
     ``create_identity``; returns the number of identities inserted.
+
+    Rows go in by ``executemany`` with primary keys taken after the current
+    maximum (the ORM's per-object cost dominated at a million rows), so it
+    assumes no concurrent writer; the id sequence is reset at the end.
     """
+    from django.core.management.color import no_style
+
     from enrs.identity import matching
 
+    trait_columns = ("birth_name", "birth_first_names", "birth_date", "birth_date_text", "sex", "birth_place_insee",
+                     "used_name", "used_first_name", "ins_matricule", "ins_oid")
+    constants = _bench_constants(exclude=("id", *trait_columns))
+    columns = ("id", *trait_columns, *constants)
+    quote = connection.ops.quote_name
+    insert_patients = (f"INSERT INTO {quote(Patient._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
+                       f"VALUES ({', '.join(['%s'] * len(columns))})")
+    insert_keys = f"INSERT INTO {quote(IdentityMatchKey._meta.db_table)} (patient_id, {quote('key')}) VALUES (%s, %s)"
     total = 0
-    batch: list[tuple[Patient, Any]] = []
-
-    table = IdentityMatchKey._meta.db_table
-    insert_keys = f'INSERT INTO "{table}" ("patient_id", "key") VALUES (%s, %s)'
-
-    def flush() -> None:
-        nonlocal total
-        with transaction.atomic(), connection.cursor() as cursor:
-            patients = Patient.objects.bulk_create([p for p, _t in batch], batch_size=batch_size)
-            # Keys by executemany: millions of rows, the ORM's per-object cost would dominate.
-            keys = [(p.pk, k[:64]) for p, (_x, t) in zip(patients, batch) for k in matching.blocking_keys(t)]
+    with transaction.atomic(), connection.cursor() as cursor:
+        next_id = (Patient.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+        batch, keys = [], []
+        for row in rows:
+            birth_date, text = parse_birth_date(row.get("birth_date"))
+            first_names = row.get("birth_first_names") or ()
+            first_names = " ".join(first_names.split() if isinstance(first_names, str) else first_names)
+            values = (
+                next_id, str(row.get("birth_name") or "")[:120], first_names[:255],
+                connection.ops.adapt_datefield_value(birth_date), text, str(row.get("sex") or "I")[:1],
+                str(row.get("birth_place_insee") or "")[:5], str(row.get("used_name") or "")[:120],
+                str(row.get("used_first_name") or "")[:120], str(row.get("ins") or "")[:15],
+                str(row.get("ins_oid") or "")[:40], *constants.values(),
+            )
+            batch.append(values)
+            keys.extend((next_id, key[:64]) for key in matching.blocking_keys(selectors.traits_from_dict(row)))
+            next_id += 1
+            if len(batch) >= batch_size:
+                cursor.executemany(insert_patients, batch)
+                cursor.executemany(insert_keys, keys)
+                total += len(batch)
+                batch, keys = [], []
+        if batch:
+            cursor.executemany(insert_patients, batch)
             cursor.executemany(insert_keys, keys)
-        total += len(batch)
-        batch.clear()
-
-    for row in rows:
-        birth_date, text = parse_birth_date(row.get("birth_date"))
-        first_names = row.get("birth_first_names") or ()
-        first_names = " ".join(first_names.split() if isinstance(first_names, str) else first_names)
-        patient = Patient(
-            birth_name=str(row.get("birth_name") or "")[:120], birth_first_names=first_names[:255], birth_date=birth_date,
-            birth_date_text=text, sex=str(row.get("sex") or "I")[:1], birth_place_insee=str(row.get("birth_place_insee") or "")[:5],
-            used_name=str(row.get("used_name") or "")[:120], used_first_name=str(row.get("used_first_name") or "")[:120],
-            ins_matricule=str(row.get("ins") or "")[:15], ins_oid=str(row.get("ins_oid") or "")[:40], source="bench",
-        )
-        batch.append((patient, selectors.traits_from_dict(row)))
-        if len(batch) >= batch_size:
-            flush()
-    if batch:
-        flush()
+            total += len(batch)
+        for statement in connection.ops.sequence_reset_sql(no_style(), [Patient]):
+            cursor.execute(statement)
     return total
+
+
+def _bench_constants(*, exclude: tuple[str, ...]) -> dict[str, Any]:
+    """Database values of every other Patient column, as a bench identity has them (computed once)."""
+    now = timezone.now()
+    sample = Patient(source="bench", created_at=now, updated_at=now)
+    return {
+        field.column: field.get_db_prep_save(getattr(sample, field.attname), connection)
+        for field in Patient._meta.concrete_fields
+        if field.column not in exclude
+    }
 
 
 # --- Demo (foundation) ------------------------------------------------------------------------------------
