@@ -98,7 +98,12 @@ def test_service_with_an_unknown_route_is_upcoming_not_an_error():
 
 
 def test_home_renders_online_tiles_as_links_and_upcoming_ones_in_their_own_group(client):
-    client.force_login(make_pro_user("b@test.invalid", make_organisation("MSP du Lac", college="B")))
+    from enrs.membership import services as membership
+    from enrs.membership.models import Category
+
+    msp = make_organisation("MSP du Lac", college="B")
+    membership.apply(msp, category=Category.CITY)  # a (pending) member: pack adhérent services are open
+    client.force_login(make_pro_user("b@test.invalid", msp))
     html = client.get(reverse("portal:pro_home")).content.decode()
     available, _sep, upcoming = html.partition('id="tiles-upcoming"')
     assert 'data-service="annuaire"' in available
@@ -108,3 +113,25 @@ def test_home_renders_online_tiles_as_links_and_upcoming_ones_in_their_own_group
     erdv = erdv[: erdv.index("</li>")]
     assert "<a " not in erdv and "e-RDV" in erdv
     assert 'data-service="oru"' not in html  # collège A only
+
+
+def test_services_not_subscribed_go_to_the_subscribe_group_until_membership():
+    """Collège C may take the pack adhérent services; the membership check decides the group."""
+    from enrs.membership import services as membership
+    from enrs.membership.models import Category
+
+    ehpad = make_organisation("EHPAD Les Tilleuls", college="C", kind="EHPAD")
+    user = make_pro_user("tilleuls@test.invalid", ehpad)
+    adherent = set(Service.objects.filter(obtained_by=Service.Obtained.PACK_ADHERENT, audience="pro").values_list("code", flat=True))
+    eligible = codes_for(user) & adherent
+    assert eligible, "collège C must be eligible to some pack adhérent service"
+
+    def grouped():
+        tiles = selectors.professional_tiles(user, selectors.professional_context(user).organisations)
+        return {t.code for t in tiles.available + tiles.upcoming}, {t.code for t in tiles.to_subscribe}
+
+    shown, to_subscribe = grouped()
+    assert eligible <= to_subscribe and not (eligible & shown)
+    membership.apply(ehpad, category=Category.MEDICO_SOCIAL)  # pending: services start on receipt
+    shown, to_subscribe = grouped()
+    assert eligible <= shown and not (eligible & to_subscribe)

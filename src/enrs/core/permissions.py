@@ -200,4 +200,9 @@ def service_open(organisation_or_user, service_code: str) -> bool:
     service = next((s for s in open_services if s.code == service_code), None)
     if service is None:
         return False
+    return passes_service_checks(organisation_or_user, service)
+
+
+def passes_service_checks(organisation_or_user, service) -> bool:
+    """The registered conditions (membership, packs) for a service already open by collège."""
     return all(check(organisation_or_user, service) for check in _service_checks)

@@ -265,7 +265,8 @@ def build_demo_region(
         builder.build_accounts(persona_professionals, gen.persona_patient_specs(seed), gen.persona_staff_names(seed))
         identity.seed_demo_vigilance()  # RNIV statuses, demo INS, match keys, a few duplicates for the worklist
         builder.build_offers(catalogue)
-        membership_demo.build_demo_membership(builder.organisations.values())  # members, an AG, a quote
+        persona_places = [builder.organisations[p.organisation] for p in PERSONAS if p.organisation in builder.organisations]
+        membership_demo.build_demo_membership(builder.organisations.values(), always=persona_places)  # members, an AG, a quote
         observatory_demo.build_demo_rpu(builder.organisations.values(), seed)  # a week of RPU per emergency department
     summary.seconds = time.perf_counter() - started
     return summary

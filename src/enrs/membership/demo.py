@@ -33,14 +33,20 @@ def _assembly() -> GeneralAssembly:
     )
 
 
-def build_demo_membership(organisations: Iterable) -> list[str]:
-    """Statuses ("created"/"unchanged") of the demo memberships, for the demo summary."""
+def build_demo_membership(organisations: Iterable, *, always: Iterable = ()) -> list[str]:
+    """Statuses ("created"/"unchanged") of the demo memberships, for the demo summary.
+
+    ``always``: organisations that must be members whatever the per-collège quota
+    (where the demo personas practise, so that their home shows their services).
+    """
     services.load_reference_tariffs()
     assembly = _assembly()
-    candidates = sorted((o for o in organisations if o.college and o.kind != "GHT" and o.active), key=lambda o: o.name)
+    forced = {o.pk for o in always}
+    eligible = [o for o in organisations if o.college and o.kind != "GHT" and o.active]
+    candidates = sorted(eligible, key=lambda o: (o.pk not in forced, o.name))
     statuses, per_college = [], {}
     for organisation in candidates:
-        if per_college.get(organisation.college, 0) >= PER_COLLEGE:
+        if organisation.pk not in forced and per_college.get(organisation.college, 0) >= PER_COLLEGE:
             continue
         per_college[organisation.college] = per_college.get(organisation.college, 0) + 1
         if Member.objects.filter(organisation=organisation).exists():

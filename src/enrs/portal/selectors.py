@@ -4,7 +4,10 @@ Tile rule (professional space): a professional sees the enabled services of
 his audience open to at least one collège among the organisations where he
 has an active practice situation; institutional services are open to all.
 Agency staff see every professional service. Services whose ``tile_url`` is
-empty are not online yet and go to the "Bientôt disponible" group.
+empty are not online yet and go to the "Bientôt disponible" group. A service
+his collège may take but that the registered service conditions refuse (the
+membership app: no live membership, pack complémentaire not ordered…) goes to
+the "À souscrire" group, which links to the catalogue instead of the service.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 
 from enrs.core.models import COLLEGES, Service
+from enrs.core.permissions import passes_service_checks
 from enrs.core.services_registry import services_for, tile_url
 from enrs.directory import selectors as directory_selectors
 from enrs.directory.models import Organisation, Professional
@@ -34,9 +38,10 @@ class Tile:
 class TileGroups:
     available: list[Tile] = field(default_factory=list)
     upcoming: list[Tile] = field(default_factory=list)
+    to_subscribe: list[Tile] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.available or self.upcoming)
+        return bool(self.available or self.upcoming or self.to_subscribe)
 
 
 def _kind_choices():
@@ -74,12 +79,15 @@ def colleges_of(organisations: Iterable[Organisation]) -> set[str]:
     return {o.college for o in organisations if o.college}
 
 
-def group_tiles(services: Iterable[Service]) -> TileGroups:
-    """Split services into online tiles (with a URL) and upcoming ones."""
+def group_tiles(services: Iterable[Service], subscribed=lambda service: True) -> TileGroups:
+    """Split services into online tiles (with a URL), upcoming ones and those to subscribe to."""
     groups = TileGroups()
     for service in services:
         tile = Tile(service.code, service.name, service.description, tile_url(service), service.icon)
-        (groups.available if tile.url else groups.upcoming).append(tile)
+        if not subscribed(service):
+            groups.to_subscribe.append(tile)
+        else:
+            (groups.available if tile.url else groups.upcoming).append(tile)
     return groups
 
 
@@ -89,7 +97,7 @@ def professional_services(user, organisations: Iterable[Organisation]) -> list[S
 
 
 def professional_tiles(user, organisations: Iterable[Organisation]) -> TileGroups:
-    return group_tiles(professional_services(user, organisations))
+    return group_tiles(professional_services(user, organisations), lambda service: passes_service_checks(user, service))
 
 
 def patient_tiles() -> TileGroups:
