@@ -16,9 +16,12 @@ each error of the error model must leave at least one key intact:
 ``di:<date>|<initial of name><initial of first name>``
     survives typos in both the name and the first name (desks rarely get the
     first letter wrong);
-``ym:``, ``yd:``, ``md:`` ``<phonetic name>|<first initial>|<two date parts>``
-    survive a mistyped or unknown (``00``) part of the date, even together
-    with a first-name error;
+``ym:``, ``yd:`` ``<phonetic name>|<first initial>|<year and month or day>``
+    survive a mistyped or unknown (``00``) day or month, even together with a
+    first-name error;
+``md:<phonetic name>|<phonetic first name>|<month-day>``
+    survives a mistyped year (without the year, a day is shared by a century
+    of people, so the whole first name is part of the key);
 ``dp:<date>|<place>``
     survives a changed name and first name together (used name and used first
     name) when the birth place is known.
@@ -120,9 +123,12 @@ def key_parts(t: Traits) -> set[KeyParts]:
     # One mistyped or unknown part of the date: two of its three parts, with the name.
     if first:
         for code in codes:
-            for kind, date_part in (("ym", year_month), ("md", month_day), ("yd", year_day)):
+            for kind, date_part in (("ym", year_month), ("yd", year_day)):
                 if date_part:
                     parts.add((kind, code, first_initial, date_part))
+            if month_day:
+                # Without the year a date is shared by a century of people: the whole first name is needed.
+                parts.add(("md", code, first, month_day))
     return parts
 
 
