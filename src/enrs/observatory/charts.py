@@ -18,7 +18,7 @@ HEAT = ("#f2f6fb", "#c9dbef", "#93b7de", "#5b8fc9", "#2e64a6", "#173c6e")
 def _svg(width: int, height: int, title: str, desc: str, body: list[str], chart_id: str) -> SafeString:
     return mark_safe(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
-        f'aria-labelledby="{chart_id}-t {chart_id}-d" class="chart" focusable="false">'
+        f'aria-labelledby="{chart_id}-t" aria-describedby="{chart_id}-d" class="chart" focusable="false">'
         f'<title id="{chart_id}-t">{escape(title)}</title><desc id="{chart_id}-d">{escape(desc)}</desc>'
         + "".join(body) + "</svg>"
     )
