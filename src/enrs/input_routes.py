@@ -94,6 +94,7 @@ INPUT_ROUTES: list[InputRoute] = [
     # swept anonymously here → 401, with real tokens in tests/observatory/test_upload.py)
     InputRoute("observatory:home", "multipart", user="staff"),
     InputRoute("observatory:dashboard", "query", user="staff", method="GET"),
+    InputRoute("observatory:quality", "query", user="staff", method="GET"),
     InputRoute("observatory:dashboard_pdf", "query", user="staff", method="GET"),
     InputRoute("observatory:dashboard_xlsx", "query", user="staff", method="GET"),
     InputRoute("api:send_rpu", "json", response="json"),

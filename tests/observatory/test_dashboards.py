@@ -137,3 +137,20 @@ def test_pdf_export(client, four_passages):
     client.force_login(regional_analyst())
     response = client.get(reverse("observatory:dashboard_pdf"), {"debut": "2025-01-06", "fin": "2025-01-06"})
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
+
+
+def test_yearly_quality_assessment_counts_the_latest_file_per_period(client, hospitals, store):
+    caen = hospitals["caen"].finess
+    ingest(caen, [record(GRAVITE="")])  # GRAVITE missing: completeness 0 …
+    ingest(caen, [record(), record(ENTREE="06/01/2025 11:00", SORTIE="06/01/2025 11:30")])  # … replaced by this file
+    services.ingest_bytes(b"<OSCOUR>", filename="cassé.xml", channel="cli")  # refused, no FINESS: not attributed
+    client.force_login(regional_analyst())
+    response = client.get(reverse("observatory:quality"), {"annee": "2025"})
+    assert response.status_code == 200
+    from enrs.observatory import selectors
+
+    [row] = selectors.yearly_quality(User.objects.get(username="oru"), 2025)
+    assert (row.files, row.accepted, row.quarantined, row.days_with_data) == (1, 2, 0, 1)
+    assert row.completeness["GRAVITE"] == 1.0 and row.conformity["DP"] == 1.0
+    assert "CHU de Caen (urgences)" in response.content.decode()
+    assert client.get(reverse("observatory:quality"), {"annee": "abc"}).status_code == 400

@@ -7,6 +7,7 @@ app_name = "observatory"
 urlpatterns = [
     path("", views.home, name="home"),
     path("fichiers/<int:pk>/", views.file_report, name="file_report"),
+    path("qualite/", views.yearly_quality, name="quality"),
     path("urgences/", dashboards.emergency, name="dashboard"),
     path("urgences/export.pdf", dashboards.emergency_pdf, name="dashboard_pdf"),
     path("urgences/export.xlsx", dashboards.emergency_xlsx, name="dashboard_xlsx"),

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from enrs.observatory import rules, selectors, services
 from enrs.observatory.forms import RpuUploadForm
@@ -72,3 +75,33 @@ def file_report(request, pk: int):
         "file": rpu_file, "fields": fields, "quarantine": quarantine, "nav_section": "observatory",
         "error_counts": sorted(rpu_file.error_counts.items(), key=lambda item: -item[1]),
     })
+
+
+class QualityYearForm(forms.Form):
+    annee = forms.IntegerField(label=_lazy("Année"), min_value=2006, max_value=2100, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        unknown = sorted(set(self.data) - set(self.fields))
+        if unknown:
+            raise forms.ValidationError(_("Paramètre inconnu : %(names)s.") % {"names": ", ".join(unknown)[:200]})
+        return cleaned
+
+
+QUALITY_FIELDS = ("CP", "NAISSANCE", "SEXE", "MODE_ENTREE", "PROVENANCE", "TRANSPORT", "MOTIF", "GRAVITE", "DP",
+                  "SORTIE", "MODE_SORTIE", "DESTINATION", "ORIENT")
+
+
+@observatory_required
+def yearly_quality(request):
+    form = QualityYearForm(request.GET or None)
+    valid = not form.is_bound or form.is_valid()
+    year = (form.cleaned_data.get("annee") if form.is_bound and valid else None) or timezone.localdate().year
+    try:
+        rows = selectors.yearly_quality(request.user, year)
+    except StoreBusy:
+        return render(request, "observatory/busy.html", status=503)
+    table = [(row, [(f, row.completeness.get(f), row.conformity.get(f)) for f in QUALITY_FIELDS]) for row in rows]
+    return render(request, "observatory/quality.html", {
+        "form": form, "year": year, "table": table, "fields": QUALITY_FIELDS, "nav_section": "observatory",
+    }, status=200 if valid else 400)
