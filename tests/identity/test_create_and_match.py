@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -92,7 +94,7 @@ def test_match_candidates_are_sorted_and_scored():
     _create(local=("CH-X", "4"), birth_name="Lebrun", birth_first_names=["Paul"], sex="M", birth_date="1981-07-14")
     found = selectors.match_candidates(traits(birth_name="martin", birth_first_names="Jeanne Marie"))
     assert found[0].patient == a and found[0].decision == "link" and 0.9 < found[0].score <= 1
-    assert all(x.score >= y.score for x, y in zip(found, found[1:]))
+    assert all(x.score >= y.score for x, y in itertools.pairwise(found))
 
 
 def test_known_local_id_returns_its_identity_without_creating():

@@ -11,7 +11,12 @@ from enrs.access.models import CareRelationship
 from enrs.core import permissions
 from enrs.core.validators import nir_is_valid
 from enrs.identity import selectors, services
-from enrs.identity.models import IdentityMatchKey, LocalIdentifier, Patient, PotentialDuplicate
+from enrs.identity.models import (
+    IdentityMatchKey,
+    LocalIdentifier,
+    Patient,
+    PotentialDuplicate,
+)
 
 from .conftest import make_user, traits
 

@@ -8,11 +8,22 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from enrs.access.models import AccessGrant, BreakGlassAccess, CareRelationship, PatientConsent
+from enrs.access.models import (
+    AccessGrant,
+    BreakGlassAccess,
+    CareRelationship,
+    PatientConsent,
+)
 from enrs.core import audit
 from enrs.core.models import AccessEvent
 from enrs.identity import selectors, services
-from enrs.identity.models import IdentityHistory, IdentityMatchKey, IdentityMerge, Patient, PotentialDuplicate
+from enrs.identity.models import (
+    IdentityHistory,
+    IdentityMatchKey,
+    IdentityMerge,
+    Patient,
+    PotentialDuplicate,
+)
 
 from .conftest import make_user, traits
 

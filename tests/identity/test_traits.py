@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import override_settings
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from enrs.core.validators import nir_complete
 from enrs.identity import services
@@ -120,3 +124,26 @@ def test_unknown_keys_and_bad_local_ids_are_reported():
 def test_birth_place_requirement_is_configurable():
     with override_settings(ENRS_IDENTITY_REQUIRE_BIRTH_PLACE=False):
         assert services.clean_traits(traits(birth_place_insee=""))["birth_place_insee"] == ""
+
+
+@hyp_settings(max_examples=200, deadline=None)
+@given(st.dates(min_value=dt.date(1870, 1, 1), max_value=dt.date(2025, 12, 31)),
+       st.sampled_from(["full", "no_day", "no_month"]))
+def test_any_real_past_date_round_trips_with_its_unknown_parts(date, shape):
+    text = {"full": date.isoformat(), "no_day": f"{date:%Y-%m}-00", "no_month": f"{date:%Y}-00-00"}[shape]
+    substitute, declared = services.parse_birth_date(text)
+    assert declared == ("" if shape == "full" else text)
+    assert substitute.year == date.year and substitute <= timezone.localdate()
+    if shape != "no_month":
+        assert substitute.month == date.month
+
+
+@hyp_settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=1870, max_value=2025), st.integers(min_value=1, max_value=12), st.integers(min_value=29, max_value=40))
+def test_days_beyond_the_month_are_refused(year, month, day):
+    text = f"{year}-{month:02d}-{day:02d}"
+    if day <= calendar.monthrange(year, month)[1]:
+        assert services.parse_birth_date(text)[0] == dt.date(year, month, day)
+    else:
+        with pytest.raises(ValidationError):
+            services.parse_birth_date(text)

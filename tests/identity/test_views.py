@@ -7,7 +7,12 @@ from django.urls import reverse
 
 from enrs.core.models import AccessEvent
 from enrs.identity import services
-from enrs.identity.models import IdentityCollision, IdentityMerge, Patient, PotentialDuplicate
+from enrs.identity.models import (
+    IdentityCollision,
+    IdentityMerge,
+    Patient,
+    PotentialDuplicate,
+)
 
 from .conftest import traits
 
@@ -106,3 +111,15 @@ def test_insi_button(client, officer):
     response = client.post(reverse("identity:insi"), {"patient": patient.pk}, follow=True)
     assert "INSi a trouvé l&#x27;identité" in response.content.decode()
     assert Patient.objects.get(pk=patient.pk).identity_status == "RECUP"
+
+
+def test_anonymous_is_sent_to_login_and_patients_are_refused(client, pair):
+    from .conftest import make_user
+
+    _a, _b, duplicate = pair
+    response = client.get(reverse("identity:duplicate", args=[duplicate.pk]))
+    assert response.status_code == 302 and "/comptes/login/" in response["Location"]
+    client.force_login(make_user("patient"))
+    assert client.get(reverse("identity:worklist")).status_code == 403
+    assert client.post(reverse("identity:dismiss"), {"duplicate": duplicate.pk, "reason": "x" * 5}).status_code == 403
+    assert PotentialDuplicate.objects.get().status == "open"

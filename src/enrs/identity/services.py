@@ -377,7 +377,7 @@ def _clean_evidence(errors: _Errors, evidence: dict[str, Any], current: dict[str
         cleaned["insi_verified"] = bool(evidence["insi_verified"])
     if "comment_codes" in evidence:
         cleaned["comment_codes"] = _clean_comment_codes(errors, evidence["comment_codes"])
-    if "identity_status" in evidence and evidence["identity_status"]:
+    if evidence.get("identity_status"):
         _apply_claimed_status(errors, str(evidence["identity_status"]).upper(), cleaned)
     return cleaned
 
