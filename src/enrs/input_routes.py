@@ -95,6 +95,7 @@ INPUT_ROUTES: list[InputRoute] = [
     InputRoute("observatory:home", "multipart", user="staff"),
     InputRoute("observatory:dashboard", "query", user="staff", method="GET"),
     InputRoute("observatory:quality", "query", user="staff", method="GET"),
+    InputRoute("observatory:pilote", "query", user="staff", method="GET"),
     InputRoute("observatory:dashboard_pdf", "query", user="staff", method="GET"),
     InputRoute("observatory:dashboard_xlsx", "query", user="staff", method="GET"),
     InputRoute("api:send_rpu", "json", response="json"),

@@ -8,6 +8,7 @@ class ObservatoryConfig(AppConfig):
     verbose_name = _("Observatoires (ORU, Pilot-e, NormAntiBio)")
 
     def ready(self) -> None:
-        from enrs.observatory import rules
+        from enrs.observatory import pilote, rules
 
         rules.register()
+        pilote.register_builtin_sources()

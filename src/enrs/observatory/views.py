@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import wraps
 
 from django import forms
@@ -12,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from enrs.observatory import rules, selectors, services
+from enrs.observatory import pilote, rules, selectors, services
 from enrs.observatory.forms import RpuUploadForm
 from enrs.observatory.models import RpuFile
 from enrs.observatory.store import StoreBusy
@@ -104,4 +105,35 @@ def yearly_quality(request):
     table = [(row, [(f, row.completeness.get(f), row.conformity.get(f)) for f in QUALITY_FIELDS]) for row in rows]
     return render(request, "observatory/quality.html", {
         "form": form, "year": year, "table": table, "fields": QUALITY_FIELDS, "nav_section": "observatory",
+    }, status=200 if valid else 400)
+
+
+class PeriodForm(QualityYearForm):
+    annee = None
+    debut = forms.DateField(label=_lazy("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    fin = forms.DateField(label=_lazy("Au"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        first, last = cleaned.get("debut"), cleaned.get("fin")
+        if first and last and last < first:
+            self.add_error("fin", _("La fin de période doit suivre le début."))
+        elif first and last and (last - first).days > 3 * 366:
+            self.add_error("fin", _("La période est limitée à trois ans."))
+        return cleaned
+
+
+@observatory_required
+def pilote_activity(request):
+    if not rules.is_regional_analyst(request.user):
+        raise PermissionDenied(_("Les tableaux Pilot-e régionaux sont réservés aux analystes de l'agence."))
+    form = PeriodForm(request.GET or None)
+    valid = not form.is_bound or form.is_valid()
+    data = form.cleaned_data if form.is_bound and valid else {}
+    last = data.get("fin") or timezone.localdate()
+    first = data.get("debut") or (last.replace(day=1) - timedelta(days=335)).replace(day=1)
+    table = pilote.monthly_activity(first, last)
+    rows = [(month, [table.region[code].get(month, 0) for code in table.labels]) for month in table.months]
+    return render(request, "observatory/pilote.html", {
+        "form": form, "table": table, "rows": rows, "first": first, "last": last, "nav_section": "observatory",
     }, status=200 if valid else 400)
