@@ -54,5 +54,6 @@ def test_analyst_opens_the_regional_dashboard_and_exports_a_pdf(live_server, pag
         page.get_by_role("link", name="Exporter en PDF").click()
     download = download_info.value
     assert download.suggested_filename == "urgences_2025-01-06_2025-01-19.pdf"
-    assert open(download.path(), "rb").read(4) == b"%PDF"
+    with open(download.path(), "rb") as pdf:
+        assert pdf.read(4) == b"%PDF"
     assert page.csp_violations == []

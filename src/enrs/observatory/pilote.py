@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Count
-from django.http import Http404
 from django.db.models.functions import TruncMonth
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 Rows = list[tuple[dt.date, int | None, int]]
