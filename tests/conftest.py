@@ -7,7 +7,10 @@ silently testing less.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 
 import pytest
 
@@ -15,6 +18,13 @@ REQUIRE_ALL = os.environ.get("ENRS_REQUIRE_ALL") == "1"
 # Playwright's sync API runs an event loop in the test thread; Django refuses
 # ORM calls from such a thread unless told it is safe (tests only).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# The observatory's DuckDB file takes one writer at a time and the demo tests
+# ingest RPU through the demo hook: each test process gets its own file, never
+# the one in $ENRS_VAR_DIR.
+if "ENRS_OBSERVATORY_DUCKDB" not in os.environ:
+    _duckdb_dir = tempfile.mkdtemp(prefix="enrs-tests-duckdb-")
+    atexit.register(shutil.rmtree, _duckdb_dir, ignore_errors=True)
+    os.environ["ENRS_OBSERVATORY_DUCKDB"] = os.path.join(_duckdb_dir, "observatory.duckdb")
 
 
 @pytest.hookimpl(hookwrapper=True)
