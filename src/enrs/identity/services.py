@@ -26,6 +26,7 @@ from __future__ import annotations
 import calendar
 import datetime
 import re
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -1175,7 +1176,9 @@ def demo_nir(patient: Patient, order: int) -> str:
 
 
 def _demo_status(patient: Patient) -> str:
-    slot = (patient.pk * 2654435761) % 100  # Knuth's multiplicative hash: stable, spread
+    # A hash of the person's traits, not of the primary key: the same seed gives the same
+    # statuses on every database (PostgreSQL sequences are not reset between builds).
+    slot = zlib.crc32(f"{patient.birth_name}|{patient.birth_first_names}|{patient.birth_date}".encode()) % 100
     for status, share in DEMO_STATUS_SHARES:
         if slot < share:
             return status
