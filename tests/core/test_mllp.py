@@ -29,9 +29,10 @@ def _connect(port: int) -> socket.socket:
 
 
 def _read_block(sock: socket.socket) -> bytes:
+    # Byte by byte: two answers may arrive in one segment and the next read must find the second.
     data = b""
     while not data.endswith(END_BLOCK):
-        chunk = sock.recv(4096)
+        chunk = sock.recv(1)
         if not chunk:
             raise ConnectionError(f"closed after {data!r}")
         data += chunk
