@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from enrs.core import audit, permissions
@@ -123,106 +124,107 @@ def duplicate(request, pk: int):
     return render(request, "identity/compare.html", context)
 
 
-@require_POST
-@vigilance_required
-def merge(request):
-    form = MergeForm(request.POST)
+def _decide(request, form, *, patients, act, failure: str):
+    """Every worklist decision: valid form, update right on each identity, service call, redirect.
+
+    ``act(form)`` calls the service and returns (success message, redirect target, kwargs);
+    a ``ValidationError`` from the service is shown on the form (400), nothing stored.
+    """
     if form.is_valid():
-        survivor, merged = form.pair()
-        _can_update(request, survivor, merged)
+        _can_update(request, *patients(form))
         try:
-            services.merge_identities(survivor, merged, actor=request.user, channel=CHANNEL,
-                                      reason=form.cleaned_data["reason"])
+            message, target, kwargs = act(form)
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
-            messages.success(request, _("Les deux identités ont été fusionnées ; la fusion peut être annulée."))
-            return redirect("identity:identity_detail", pk=survivor.pk)
-    return _action_error(request, form, _("La fusion n'a pas été faite"))
+            messages.success(request, message)
+            return redirect(target, **kwargs)
+    return _action_error(request, form, failure)
+
+
+def _trace(request) -> dict:
+    return {"actor": request.user, "channel": CHANNEL}
+
+
+@require_POST
+@vigilance_required
+def merge(request):
+    def act(form):
+        survivor, merged = form.pair()
+        services.merge_identities(survivor, merged, reason=form.cleaned_data["reason"], **_trace(request))
+        return (_("Les deux identités ont été fusionnées ; la fusion peut être annulée."),
+                "identity:identity_detail", {"pk": survivor.pk})
+
+    return _decide(request, MergeForm(request.POST), patients=lambda form: form.pair(), act=act,
+                   failure=_("La fusion n'a pas été faite"))
 
 
 @require_POST
 @vigilance_required
 def dismiss(request):
-    form = DuplicateDecisionForm(request.POST)
-    if form.is_valid():
-        pair = form.duplicate_obj
-        _can_update(request, pair.patient_a, pair.patient_b)
-        try:
-            services.dismiss_duplicate(pair, actor=request.user, channel=CHANNEL, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            form.add_error(None, exc.messages)
-        else:
-            messages.success(request, _("Le doublon potentiel a été écarté."))
-            return redirect("identity:worklist")
-    return _action_error(request, form, _("La décision n'a pas été enregistrée"))
+    def act(form):
+        services.dismiss_duplicate(form.duplicate_obj, reason=form.cleaned_data["reason"], **_trace(request))
+        return _("Le doublon potentiel a été écarté."), "identity:worklist", {}
+
+    return _decide(request, DuplicateDecisionForm(request.POST), act=act,
+                   patients=lambda form: (form.duplicate_obj.patient_a, form.duplicate_obj.patient_b),
+                   failure=_("La décision n'a pas été enregistrée"))
 
 
 @require_POST
 @vigilance_required
 def unmerge(request):
-    form = UnmergeForm(request.POST)
-    if form.is_valid():
+    def act(form):
         merge_obj: IdentityMerge = form.merge_obj
-        _can_update(request, merge_obj.survivor, merge_obj.merged)
-        try:
-            services.unmerge(merge_obj, actor=request.user, channel=CHANNEL, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            form.add_error(None, exc.messages)
-        else:
-            messages.success(request, _("La fusion a été annulée : chaque identité a retrouvé ses éléments."))
-            return redirect("identity:identity_detail", pk=merge_obj.merged_id)
-    return _action_error(request, form, _("L'annulation de la fusion n'a pas été faite"))
+        services.unmerge(merge_obj, reason=form.cleaned_data["reason"], **_trace(request))
+        return (_("La fusion a été annulée : chaque identité a retrouvé ses éléments."),
+                "identity:identity_detail", {"pk": merge_obj.merged_id})
+
+    return _decide(request, UnmergeForm(request.POST), act=act,
+                   patients=lambda form: (form.merge_obj.survivor, form.merge_obj.merged),
+                   failure=_("L'annulation de la fusion n'a pas été faite"))
 
 
 @require_POST
 @vigilance_required
 def report_collision(request):
-    form = CollisionForm(request.POST)
-    if form.is_valid():
-        _can_update(request, form.patient_obj)
-        services.report_collision(form.patient_obj, actor=request.user, channel=CHANNEL,
-                                  description=form.cleaned_data["description"], source=_("cellule d'identitovigilance"))
-        messages.success(request, _("La collision a été signalée."))
-        return redirect("identity:identity_detail", pk=form.patient_obj.pk)
-    return _action_error(request, form, _("La collision n'a pas été signalée"))
+    def act(form):
+        services.report_collision(form.patient_obj, description=form.cleaned_data["description"],
+                                  source=_("cellule d'identitovigilance"), **_trace(request))
+        return _("La collision a été signalée."), "identity:identity_detail", {"pk": form.patient_obj.pk}
+
+    return _decide(request, CollisionForm(request.POST), patients=lambda form: (form.patient_obj,), act=act,
+                   failure=_("La collision n'a pas été signalée"))
 
 
 @require_POST
 @vigilance_required
 def resolve(request):
-    form = ResolveForm(request.POST)
-    if form.is_valid():
-        item = form.item_obj
-        _can_update(request, item.patient)
+    def act(form):
         close = services.resolve_collision if form.cleaned_data["kind"] == "collision" else services.resolve_anomaly
-        try:
-            close(item, actor=request.user, channel=CHANNEL, resolution=form.cleaned_data["resolution"])
-        except ValidationError as exc:
-            form.add_error(None, exc.messages)
-        else:
-            messages.success(request, _("L'élément a été traité."))
-            return redirect("identity:worklist")
-    return _action_error(request, form, _("L'élément n'a pas été traité"))
+        close(form.item_obj, resolution=form.cleaned_data["resolution"], **_trace(request))
+        return _("L'élément a été traité."), "identity:worklist", {}
+
+    return _decide(request, ResolveForm(request.POST), patients=lambda form: (form.item_obj.patient,), act=act,
+                   failure=_("L'élément n'a pas été traité"))
+
+
+_INSI_ANSWERS = {
+    "00": _lazy("INSi a trouvé l'identité : matricule et traits INS enregistrés."),
+    "01": _lazy("INSi n'a trouvé aucune identité pour ces traits."),
+    "02": _lazy("INSi a trouvé plusieurs identités : vérifiez les traits."),
+}
 
 
 @require_POST
 @vigilance_required
 def call_insi(request):
-    form = InsiForm(request.POST)
-    if form.is_valid():
-        _can_update(request, form.patient_obj)
-        try:
-            response = services.call_insi(form.patient_obj, actor=request.user, channel=CHANNEL)
-        except ValidationError as exc:
-            form.add_error(None, exc.messages)
-        else:
-            labels = {"00": _("INSi a trouvé l'identité : matricule et traits INS enregistrés."),
-                      "01": _("INSi n'a trouvé aucune identité pour ces traits."),
-                      "02": _("INSi a trouvé plusieurs identités : vérifiez les traits.")}
-            messages.success(request, labels.get(response.code, response.code))
-            return redirect("identity:identity_detail", pk=form.patient_obj.pk)
-    return _action_error(request, form, _("L'appel INSi n'a pas été fait"))
+    def act(form):
+        response = services.call_insi(form.patient_obj, **_trace(request))
+        return str(_INSI_ANSWERS.get(response.code, response.code)), "identity:identity_detail", {"pk": form.patient_obj.pk}
+
+    return _decide(request, InsiForm(request.POST), patients=lambda form: (form.patient_obj,), act=act,
+                   failure=_("L'appel INSi n'a pas été fait"))
 
 
 # --- Identity page and search ----------------------------------------------------------------------
