@@ -28,10 +28,9 @@ def test_notification_is_stored_and_emailed_through_a_real_smtp_server(users, sm
 
 
 def test_nothing_leaves_when_the_transaction_rolls_back(users, smtp_server, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            notifications.notify(users["pro"], kind="test", title="Rendez-vous confirmé")
-            raise RuntimeError("booking failed")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError), transaction.atomic():
+        notifications.notify(users["pro"], kind="test", title="Rendez-vous confirmé")
+        raise RuntimeError("booking failed")
     assert callbacks == []
     assert smtp_server == []
     assert not Notification.objects.exists()

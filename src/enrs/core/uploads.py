@@ -75,7 +75,7 @@ def _sniff(data: bytes) -> str | None:
     if head.startswith(b"\xff\xd8\xff"):
         return JPEG
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if stripped.startswith(b"<?xml") or stripped.startswith(b"<ClinicalDocument") or b"<ClinicalDocument" in head:
+    if stripped.startswith((b"<?xml", b"<ClinicalDocument")) or b"<ClinicalDocument" in head:
         return CDA
     if b"\x00" not in data and _is_utf8(data):
         return TEXT
