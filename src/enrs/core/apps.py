@@ -20,6 +20,24 @@ def reseed_service_catalogue(sender, using, **kwargs) -> None:
         return
     for name in CATALOGUE_SEEDS:
         importlib.import_module(f"enrs.core.migrations.{name}").seed(apps, None)
+    _relink_built_services(apps)
+
+
+def _relink_built_services(apps) -> None:
+    """Re-run every ``link_tiles`` data migration: each service app points its tiles at its screens.
+
+    By convention a service app that goes online ships a migration with a
+    ``link_tiles(apps, schema_editor)`` function filling ``Service.url_name``;
+    the seeds above left those empty again.
+    """
+    import sys
+
+    from django.db.migrations.loader import MigrationLoader
+
+    for migration in MigrationLoader(None, ignore_no_migrations=True).disk_migrations.values():
+        link_tiles = getattr(sys.modules[type(migration).__module__], "link_tiles", None)
+        if link_tiles is not None:
+            link_tiles(apps, None)
 
 
 class CoreConfig(AppConfig):
