@@ -182,6 +182,9 @@ ENRS_PSC_CLIENT_SECRET = os.environ.get("ENRS_PSC_CLIENT_SECRET", "")
 ENRS_PSC_ACR_VALUES = os.environ.get("ENRS_PSC_ACR_VALUES", "eidas1")
 ENRS_PSC_SCOPES = os.environ.get("ENRS_PSC_SCOPES", "openid scope_all").split()
 ENRS_PSC_ID_CLAIM = os.environ.get("ENRS_PSC_ID_CLAIM", "SubjectNameID")
+# Logout continues at PSC's end_session_endpoint (RP-initiated logout); "0" keeps it local.
+# The landing page's absolute URL must be registered at PSC as a post-logout redirect URI.
+ENRS_PSC_LOGOUT = os.environ.get("ENRS_PSC_LOGOUT", "1") == "1"
 
 
 def psc_app(issuer: str, client_id: str, secret: str, acr_values: str, scopes: list[str]) -> dict:

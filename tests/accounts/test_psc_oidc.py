@@ -190,3 +190,37 @@ def test_login_page_lets_its_form_reach_the_provider_and_nothing_else(client, ps
     form_action = next(part for part in policy.split(";") if "form-action" in part)
     assert psc.issuer in form_action and "'self'" in form_action
     assert psc.issuer not in next(p for p in client.get("/").get("Content-Security-Policy", "form-action").split(";") if "form-action" in p)
+
+
+# --- Logout continues at PSC ------------------------------------------------------------------
+def test_logout_of_a_psc_session_continues_at_the_provider_end_session_endpoint(client, psc, directory_professional):
+    psc_login(client, directory_professional.idnat_ps)
+    # Every page of a PSC session may submit its logout form towards the provider.
+    policy = client.get(reverse("portal:pro_home"))["Content-Security-Policy"]
+    assert psc.issuer in next(part for part in policy.split(";") if "form-action" in part)
+    response = client.post(reverse("account_logout"))
+    location = urlsplit(response["Location"])
+    assert f"{location.scheme}://{location.netloc}" == psc.issuer
+    assert location.path == "/session/end"
+    assert parse_qs(location.query) == {"client_id": [psc.client_id], "post_logout_redirect_uri": ["http://testserver/"]}
+    assert _logged_in_user(client) is None  # the local session is over whatever PSC does next
+
+
+def test_logout_stays_local_when_psc_logout_is_off(client, settings, psc, directory_professional):
+    settings.ENRS_PSC_LOGOUT = False
+    psc_login(client, directory_professional.idnat_ps)
+    assert client.post(reverse("account_logout"))["Location"] == "/"
+
+
+def test_logout_stays_local_when_the_provider_cannot_be_reached(client, settings, psc, directory_professional):
+    psc_login(client, directory_professional.idnat_ps)
+    app = settings.SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"][0]
+    app["settings"] = {**app["settings"], "server_url": "http://127.0.0.1:9"}  # nothing listens on port 9
+    settings.SOCIALACCOUNT_PROVIDERS = {"openid_connect": {**settings.SOCIALACCOUNT_PROVIDERS["openid_connect"], "APPS": [app]}}
+    assert client.post(reverse("account_logout"))["Location"] == "/"
+    assert _logged_in_user(client) is None
+
+
+def test_password_sessions_log_out_locally(client, psc, users):
+    client.force_login(users["pro"])
+    assert client.post(reverse("account_logout"))["Location"] == "/"

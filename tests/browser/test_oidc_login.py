@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def psc_peer(live_server, settings):
-    peer = start_oidc_peer([live_server.url + "/comptes/oidc/psc/login/callback/"])
+    peer = start_oidc_peer([live_server.url + "/comptes/oidc/psc/login/callback/"], [live_server.url + "/"])
     psc_settings(settings, peer)
     yield peer
     peer.stop()
@@ -59,3 +59,17 @@ def test_unknown_professional_is_refused_in_the_browser(live_server, page, psc_p
     expect(alert).to_contain_text("ne figure pas dans l'annuaire régional")
     expect(page.get_by_role("heading", level=1)).to_have_text("Connexion refusée")
     assert not User.objects.exists()
+
+
+def test_logout_ends_the_psc_session_too(live_server, page, psc_peer, professional):
+    """On a shared workstation the next PSC click must ask for an identity again."""
+    _log_in_with_psc(page, live_server.url, professional.idnat_ps)
+    expect(page).to_have_url(live_server.url + "/espace-pro/")
+    page.get_by_role("button", name="Se déconnecter").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Déconnexion de Pro Santé Connect")
+    page.get_by_role("button", name="Me déconnecter").click()
+    expect(page).to_have_url(live_server.url + "/")
+    page.get_by_role("link", name="Accéder à l'espace professionnel").click()
+    page.get_by_role("button", name="Se connecter avec Pro Santé Connect").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pro Santé Connect (fournisseur de test)")
+    expect(page.get_by_label("Identifiant national (idNatPS)")).to_be_visible()

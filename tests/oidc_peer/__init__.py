@@ -77,12 +77,13 @@ def _wait_until_ready(peer: OidcPeer) -> None:
     raise RuntimeError("the test OIDC provider did not answer in time")
 
 
-def start_oidc_peer(redirect_uris: list[str]) -> OidcPeer:
+def start_oidc_peer(redirect_uris: list[str], post_logout_uris: list[str] = ()) -> OidcPeer:
     node = _require_node()
     port = free_port()
-    command = [node, str(PROVIDER), "--port", str(port), "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET]
-    for uri in redirect_uris:
-        command += ["--redirect-uri", uri]
+    # "--name=value": a random secret may start with "-", which node's parseArgs would take for an option.
+    command = [node, str(PROVIDER), f"--port={port}", f"--client-id={CLIENT_ID}", f"--client-secret={CLIENT_SECRET}"]
+    command += [f"--redirect-uri={uri}" for uri in redirect_uris]
+    command += [f"--post-logout-uri={uri}" for uri in post_logout_uris]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     peer = OidcPeer(issuer=f"http://127.0.0.1:{port}", process=process)
     _wait_until_ready(peer)

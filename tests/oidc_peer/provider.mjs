@@ -10,6 +10,8 @@
 //   POST /interaction/:uid/login   finishes the login (acr = the requested acr_values, else eidas1)
 //                                  and grants the requested scopes (no consent page: PSC has none)
 //   GET  /test/last-authorization  JSON of the parameters of the last authorization request
+//   GET  /session/end               RP-initiated logout (confirmation page in French, then back
+//                                  to a registered post_logout_redirect_uri)
 // Claims follow PSC's userinfo: SubjectNameID (idNatPS), SubjectRefPro, given/family name.
 import http from 'node:http';
 import { parseArgs } from 'node:util';
@@ -22,6 +24,7 @@ const { values: args } = parseArgs({
     'client-id': { type: 'string', default: 'enrs-test' },
     'client-secret': { type: 'string', default: 'enrs-test-secret-0123456789abcdef' },
     'redirect-uri': { type: 'string', multiple: true, default: [] },
+    'post-logout-uri': { type: 'string', multiple: true, default: [] },
   },
 });
 
@@ -50,6 +53,7 @@ const provider = new Provider(issuer, {
     client_id: args['client-id'],
     client_secret: args['client-secret'],
     redirect_uris: args['redirect-uri'],
+    post_logout_redirect_uris: args['post-logout-uri'],
     grant_types: ['authorization_code'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_post',
@@ -64,7 +68,11 @@ const provider = new Provider(issuer, {
   },
   scopes: ['openid', 'scope_all'],
   pkce: { methods: ['S256'], required: () => true },
-  features: { devInteractions: { enabled: false } },
+  features: {
+    devInteractions: { enabled: false },
+    // RP-initiated logout, as PSC offers it: a confirmation page, then back to the RP.
+    rpInitiatedLogout: { enabled: true, logoutSource },
+  },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
   cookies: { keys: ['enrs-test-cookie-key-not-a-secret'] },
   // Test-only: let short-lived ids be inspected without waiting.
@@ -101,6 +109,13 @@ function loginPage(uid, clientId) {
 <input id="login" name="login" autocomplete="off" required>
 <button type="submit">Valider</button>
 </form></main></body></html>`;
+}
+
+async function logoutSource(ctx, form) {
+  ctx.body = `<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>PSC de test</title></head>
+<body><main><h1>Déconnexion de Pro Santé Connect</h1>${form}
+<button type="submit" form="op.logoutForm" value="yes" name="logout">Me déconnecter</button>
+</main></body></html>`;
 }
 
 async function grantFor(details, accountId) {

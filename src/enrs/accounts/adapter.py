@@ -46,6 +46,13 @@ class AccountAdapter(DefaultAccountAdapter):
             for path in super().get_login_stages()
         ]
 
+    def get_logout_redirect_url(self, request) -> str:
+        """After a PSC login, the logout continues at PSC (see ``services.psc_logout_url``)."""
+        local = super().get_logout_redirect_url(request)
+        if request.session.get(services.SESSION_METHOD) != "psc":
+            return local
+        return services.psc_logout_url(request, request.build_absolute_uri(local)) or local
+
     def login(self, request, user) -> None:
         super().login(request, user)
         method = login_method(request, user)

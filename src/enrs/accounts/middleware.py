@@ -88,8 +88,11 @@ class PscFormActionMiddleware:
 
     Browsers apply the CSP ``form-action`` directive to the redirects that follow a
     form submission: the POST that starts the login answers with a redirect to the
-    PSC authorization endpoint, which ``form-action 'self'`` would block. Only the
-    account pages get the provider's origin added, and only when PSC is configured.
+    PSC authorization endpoint, which ``form-action 'self'`` would block. The same
+    holds for the logout of a PSC session, which continues at PSC's end-session
+    endpoint from the logout button of every page. So the provider's origin is
+    added to the account pages, and to every page of a session opened with PSC,
+    and only when PSC is configured.
     """
 
     def __init__(self, get_response):
@@ -98,12 +101,17 @@ class PscFormActionMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         origin = psc_origin()
-        if origin and request.path.startswith(ACCOUNT_PATH_PREFIX):
+        if origin and (request.path.startswith(ACCOUNT_PATH_PREFIX) or _psc_session(request)):
             update = dict(getattr(response, "_csp_update", None) or {})
             update["form-action"] = [*update.get("form-action", []), origin]
             response._csp_update = update
         return response
 
+
+
+def _psc_session(request) -> bool:
+    session = getattr(request, "session", None)
+    return session is not None and session.get(services.SESSION_METHOD) == "psc"
 
 
 def psc_origin() -> str:

@@ -181,3 +181,50 @@ def mfa_enrolment_required(user, method: str) -> bool:
         and getattr(user, "is_professional", False)
         and not has_totp(user)
     )
+
+
+# --- Logout at Pro Santé Connect (OIDC RP-Initiated Logout 1.0) -----------------------------
+PSC_END_SESSION_CACHE_SECONDS = 3600
+
+
+def psc_logout_url(request, post_logout_redirect_uri: str) -> str | None:
+    """Where to send a PSC-authenticated user on logout, or None to stay local.
+
+    Ending only the ENRS session would leave the PSC session open: the next
+    "Se connecter avec Pro Santé Connect" on a shared workstation would log the
+    previous professional back in without a card. So the logout goes on to the
+    provider's ``end_session_endpoint`` with our ``client_id`` and a registered
+    ``post_logout_redirect_uri`` (no ``id_token_hint``: allauth does not keep the
+    raw ID token; the provider then asks the user to confirm, as the spec allows).
+    Any failure to reach the provider keeps the local logout, which has happened.
+    """
+    if not settings.ENRS_PSC_LOGOUT:
+        return None
+    discovered = _psc_end_session_endpoint(request)
+    if discovered is None:
+        return None
+    endpoint, client_id = discovered
+    from urllib.parse import urlencode
+
+    query = urlencode({"client_id": client_id, "post_logout_redirect_uri": post_logout_redirect_uri})
+    return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
+
+
+def _psc_end_session_endpoint(request) -> tuple[str, str] | None:
+    import logging
+
+    from allauth.socialaccount.providers.openid_connect.views import OpenIDConnectOAuth2Adapter
+    from django.core.cache import cache
+
+    try:
+        adapter = OpenIDConnectOAuth2Adapter(request, PSC_PROVIDER_ID)
+        client_id = adapter.get_provider().app.client_id
+        key = f"enrs:psc:end_session:{adapter.get_provider().server_url}"
+        endpoint = cache.get(key)
+        if endpoint is None:
+            endpoint = adapter.openid_config.get("end_session_endpoint", "")
+            cache.set(key, endpoint, PSC_END_SESSION_CACHE_SECONDS)
+    except Exception:  # noqa: BLE001 - provider down or misconfigured: the local logout stands
+        logging.getLogger("enrs.accounts").warning("PSC end_session_endpoint unavailable", exc_info=True)
+        return None
+    return (endpoint, client_id) if endpoint else None
