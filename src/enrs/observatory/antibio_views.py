@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from enrs.core import permissions
 from enrs.observatory import antibio, antibio_indicators, charts, rules, services
+from enrs.observatory.forms import StrictQueryForm, checked_upload
 from enrs.observatory.models import AntibioImport, RpuFile
 from enrs.observatory.views import observatory_required
 
@@ -26,12 +27,7 @@ class AntibioUploadForm(forms.Form):
     )
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size == 0:
-            raise forms.ValidationError(_("Le fichier est vide."))
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("Fichier trop volumineux (20 Mo au plus)."))
-        return upload
+        return checked_upload(self.cleaned_data["file"], MAX_UPLOAD_BYTES, _("Fichier trop volumineux (20 Mo au plus)."))
 
 
 @observatory_required
@@ -77,19 +73,12 @@ def template(request, kind: str):
     return response
 
 
-class AntibioDashboardForm(forms.Form):
+class AntibioDashboardForm(StrictQueryForm):
     annee = forms.TypedChoiceField(label=_lazy("Année"), coerce=int, required=False)
 
     def __init__(self, *args, years: list[int], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["annee"].choices = [(y, y) for y in years]
-
-    def clean(self):
-        cleaned = super().clean()
-        unknown = sorted(set(self.data) - set(self.fields))
-        if unknown:
-            raise forms.ValidationError(_("Paramètre inconnu : %(names)s.") % {"names": ", ".join(unknown)[:200]})
-        return cleaned
 
 
 def _visible(rows, user, regional: bool):

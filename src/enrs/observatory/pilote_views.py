@@ -18,13 +18,14 @@ from django.utils.translation import gettext_lazy as _lazy
 from enrs.membership import selectors as membership
 from enrs.membership.models import Member
 from enrs.observatory import pilote, rules
+from enrs.observatory.forms import StrictQueryForm
 
 
 def previous_month(today: dt.date | None = None) -> dt.date:
     return ((today or timezone.localdate()).replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 
 
-class MonthForm(forms.Form):
+class MonthForm(StrictQueryForm):
     mois = forms.CharField(label=_lazy("Mois (AAAA-MM)"), required=False, max_length=7,
                            widget=forms.TextInput(attrs={"inputmode": "numeric", "pattern": "[0-9]{4}-[0-9]{2}"}))
 
@@ -36,13 +37,6 @@ class MonthForm(forms.Form):
         if not match or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2100:
             raise forms.ValidationError(_("Mois attendu au format AAAA-MM (par exemple 2026-10)."))
         return dt.date(int(match.group(1)), int(match.group(2)), 1)
-
-    def clean(self):
-        cleaned = super().clean()
-        unknown = sorted(set(self.data) - set(self.fields))
-        if unknown:
-            raise forms.ValidationError(_("Paramètre inconnu : %(names)s.") % {"names": ", ".join(unknown)[:200]})
-        return cleaned
 
 
 def visible_members(user):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from enrs.observatory import pilote, rules, selectors, services
-from enrs.observatory.forms import RpuUploadForm
+from enrs.observatory.forms import RpuUploadForm, StrictQueryForm
 from enrs.observatory.models import RpuFile
 from enrs.observatory.store import StoreBusy
 
@@ -78,15 +78,8 @@ def file_report(request, pk: int):
     })
 
 
-class QualityYearForm(forms.Form):
+class QualityYearForm(StrictQueryForm):
     annee = forms.IntegerField(label=_lazy("Année"), min_value=2006, max_value=2100, required=False)
-
-    def clean(self):
-        cleaned = super().clean()
-        unknown = sorted(set(self.data) - set(self.fields))
-        if unknown:
-            raise forms.ValidationError(_("Paramètre inconnu : %(names)s.") % {"names": ", ".join(unknown)[:200]})
-        return cleaned
 
 
 QUALITY_FIELDS = ("CP", "NAISSANCE", "SEXE", "MODE_ENTREE", "PROVENANCE", "TRANSPORT", "MOTIF", "GRAVITE", "DP",
