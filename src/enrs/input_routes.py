@@ -101,6 +101,9 @@ INPUT_ROUTES: list[InputRoute] = [
     InputRoute("observatory:dashboard_pdf", "query", user="staff", method="GET"),
     InputRoute("observatory:dashboard_xlsx", "query", user="staff", method="GET"),
     InputRoute("api:send_rpu", "json", response="json"),
+    InputRoute("observatory:antibio_home", "multipart", user="staff"),
+    InputRoute("observatory:antibio_dashboard", "query", user="staff", method="GET"),
+    InputRoute("observatory:pilote_members", "query", user="staff", method="GET"),
 ]
 
 NO_INPUT_ROUTES: dict[str, str] = {
@@ -165,6 +168,9 @@ NO_INPUT_ROUTES: dict[str, str] = {
     "membership:assembly": "detail page for agency administrators (403 otherwise); the id is resolved or 404",
     # Observatory (issue 10)
     "observatory:file_report": "report page; the id is resolved or 404, then the permission API; ?page= falls back to 1",
+    "observatory:antibio_import": "import report; the id is resolved or 404, then the permission API; ?page= falls back to 1",
+    "observatory:antibio_template": "CSV template download; an unknown kind is a 404",
+    "observatory:pilote_report": "member PDF; the id is resolved, then 404 unless a regional analyst or the member's referent; a bad ?mois= answers 400",
 }
 
 # Whole URL namespaces or path prefixes handled elsewhere.

@@ -22,3 +22,4 @@ def test_oru_benchmark_smoke():
     assert result["accepted"] + result["quarantined"] == result["dataset"]["records"] > 0
     assert result["ratio_to_bare_iterparse"] > 1 and result["dashboard_3y_ms"]["p50"] > 0
     assert result["rolled_back"] and not RpuFile.objects.exists()
+    assert set(result["targets_met"]) == {"ingest", "dashboard"} and result["targets"]["dashboard_3y_ms"] == 300

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from django.urls import reverse
@@ -44,3 +45,78 @@ def test_pilote_page_is_for_regional_analysts(client, hospitals, users):
     assert client.get(reverse("observatory:pilote"), {"debut": "2025-02-01", "fin": "2025-01-01"}).status_code == 400
     client.force_login(local)
     assert client.get(reverse("observatory:pilote")).status_code == 403
+
+
+def make_member(name: str, number: int):
+    from enrs.core.validators import finess_complete
+    from enrs.directory import services as directory
+    from enrs.membership import services as membership
+
+    organisation = directory.upsert_organisation({
+        "finess": finess_complete(f"14{number:06d}"), "finess_kind": "ET", "name": name, "kind": "EHPAD",
+        "commune_insee": "14118", "postal_code": "14000", "city": "Caen"}).obj
+    return membership.apply(organisation, category="C", on=dt.date(2025, 1, 10))
+
+
+def make_referent(organisation):
+    user = User.objects.create_user(username="ref", email="ref@test.invalid", password="x-mot-de-passe-1", kind="pro")
+    access.assign_role(user, Role.ACCOUNT_REFERENT, organisation=organisation)
+    return user
+
+
+def _member_with_activity(hospitals):
+    member = make_member("Clinique des Essais", 990001)
+    actor = User.objects.create_user(username="act", email="act@test.invalid", password="x-mot-de-passe-1", kind="pro")
+    for _n in range(4):
+        audit.record(actor=actor, action="read", channel="web", organisation_id=member.organisation_id,
+                     object_type="identity.Patient")
+    audit.record(actor=actor, action="read", channel="web", organisation_id=hospitals["caen"].pk, object_type="identity.Patient")
+    return member
+
+
+def test_member_report_counts_only_the_members_organisations(hospitals):
+    member = _member_with_activity(hospitals)
+    month = dt.date.today().replace(day=1)
+    report = pilote.member_report(member, month)
+    lines = {label: (value, previous, total, region) for label, value, previous, total, region, _h in report.lines}
+    assert lines["Accès à des données de santé (piste d'accès)"] == (4, 0, 4, 5)
+    assert lines["Utilisateurs actifs (ayant accédé à des données)"][0] == 1
+    assert len(report.months) == 12 and report.months[-1] == month
+
+
+def test_declared_sources_stay_off_when_their_service_is_absent():
+    missing = pilote.DeclaredSource("x", "X", "nowhere.Model", "created_at")
+    assert missing.model_class() is None
+    codes = {source.code for source in pilote.sources()}
+    for declared in pilote.DECLARED_SOURCES:
+        assert (declared.code in codes) == (declared.model_class() is not None)
+
+
+def test_member_pdf_for_the_referent_and_the_agency_only(client, hospitals):
+    from pypdf import PdfReader
+
+    member = _member_with_activity(hospitals)
+    month = dt.date.today().strftime("%Y-%m")
+    url = reverse("observatory:pilote_report", args=[member.pk])
+    client.force_login(make_referent(member.organisation))
+    response = client.get(url, {"mois": month})
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Clinique des Essais" in text and "Accès à des données de santé" in text
+    assert client.get(url, {"mois": "2026-13"}).status_code == 400
+    page = client.get(reverse("observatory:pilote"))  # the referent's Pilot-e page is scoped to his member
+    assert page.status_code == 200 and "Par mois — Clinique des Essais" in page.content.decode()
+    other = User.objects.create_user(username="oth", email="oth@test.invalid", password="x-mot-de-passe-1", kind="pro")
+    client.force_login(other)
+    assert client.get(url).status_code == 404
+    assert client.get(reverse("observatory:pilote_members")).status_code == 403
+
+
+def test_cli_writes_every_members_report(hospitals, tmp_path):
+    from django.core.management import call_command
+
+    first, second = _member_with_activity(hospitals), make_member("Second adhérent", 990002)
+    out = io.StringIO()
+    call_command("pilote", "rapports", "--mois", dt.date.today().strftime("%Y-%m"), "--out", str(tmp_path), stdout=out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f"adherent-{first.pk}.pdf", f"adherent-{second.pk}.pdf"])
+    assert "2 rapport(s)" in out.getvalue()

@@ -7,7 +7,13 @@ Colours are SVG presentation attributes (not ``style``), dark enough for 4.5:1 c
 
 from __future__ import annotations
 
+import json
+import math
+from functools import cache
+from pathlib import Path
+
 from django.utils.html import escape
+from django.utils.translation import gettext as _
 from django.utils.safestring import SafeString, mark_safe
 
 BAR = "#1f4e8c"
@@ -72,3 +78,58 @@ def heatmap(grid: list[list[int]], row_labels: list[str], *, title: str, desc: s
             body.append(f'<rect x="{left + h * cell}" y="{y}" width="{cell - 2}" height="{cell - 2}" fill="{shade}">'
                         f"<title>{escape(row_labels[r])} {h} h : {value}</title></rect>")
     return _svg(width, height, title, desc, body, chart_id)
+
+
+MAP_NO_DATA = "#ffffff"
+
+
+@cache
+def departement_shapes() -> dict[str, dict]:
+    """Schematic outlines of the region's départements (``data/departements.json``)."""
+    with open(Path(__file__).parent / "data" / "departements.json", encoding="utf-8") as handle:
+        return {code: shape for code, shape in json.load(handle).items() if not code.startswith("_")}
+
+
+def _project(points: list[list[float]], box: tuple[float, float, float, float], scale: float) -> str:
+    west, _south, _east, north = box
+    return " ".join(f"{(lon - west) * math.cos(math.radians(49)) * scale + 10:.1f},{(north - lat) * scale + 10:.1f}"
+                    for lon, lat in points)
+
+
+def departement_map(values: dict[str, float | None], *, title: str, desc: str, chart_id: str, unit: str) -> SafeString:
+    """Choropleth of the départements with a shape (darker = higher; white with a dashed outline = no data).
+
+    The legend gives the five classes (equal intervals from 0 to the highest value); each
+    département carries its value in a ``<title>``; the page also shows the table of values.
+    """
+    shapes = departement_shapes()
+    points = [p for shape in shapes.values() for p in shape["contour"]]
+    box = (min(p[0] for p in points), min(p[1] for p in points), max(p[0] for p in points), max(p[1] for p in points))
+    scale = 260
+    width = (box[2] - box[0]) * math.cos(math.radians(49)) * scale + 200
+    height = (box[3] - box[1]) * scale + 20
+    top = max((float(v) for v in values.values() if v is not None), default=0) or 1
+    shades = HEAT[1:]
+    body = []
+    for code, shape in sorted(shapes.items()):
+        value = values.get(code)
+        fill = MAP_NO_DATA if value is None else shades[min(len(shades) - 1, int(float(value) / top * len(shades)))]
+        shown = escape(_no_data()) if value is None else f"{str(value).replace('.', ',')} {escape(unit)}"
+        dash = ' stroke-dasharray="4 3"' if value is None else ""
+        body.append(f'<polygon points="{_project(shape["contour"], box, scale)}" fill="{fill}" stroke="{AXIS}"{dash}>'
+                    f'<title>{escape(shape["nom"])} ({code}) : {shown}</title></polygon>')
+    legend_x = width - 180
+    for index, shade in enumerate(shades):
+        low, high = top * index / len(shades), top * (index + 1) / len(shades)
+        y = 10 + index * 22
+        body.append(f'<rect x="{legend_x}" y="{y}" width="18" height="18" fill="{shade}" stroke="{AXIS}"/>')
+        body.append(f'<text x="{legend_x + 24}" y="{y + 14}" font-size="11" fill="{AXIS}">'
+                    f'{low:.0f} – {high:.0f} {escape(unit)}</text>')
+    y = 10 + len(shades) * 22
+    body.append(f'<rect x="{legend_x}" y="{y}" width="18" height="18" fill="{MAP_NO_DATA}" stroke="{AXIS}" stroke-dasharray="4 3"/>')
+    body.append(f'<text x="{legend_x + 24}" y="{y + 14}" font-size="11" fill="{AXIS}">{escape(_no_data())}</text>')
+    return _svg(int(width), int(max(height, y + 30)), title, desc, body, chart_id)
+
+
+def _no_data() -> str:
+    return _("pas de donnée")

@@ -215,6 +215,9 @@ class RecordChecker:
         self.period = period
         self.quality = Quality()
         self.seen: set[tuple] = set()
+        # Set by the column-wise screen, which walks the whole file in order: numbers of the repeats.
+        self.duplicates: set[int] = set()
+        self.duplicates_known = False
 
     def check(self, number: int, record: dict) -> tuple[tuple | None, list[RecordError]]:
         """Return (analytical row or None, errors). A record with any error is quarantined."""
@@ -339,7 +342,7 @@ class RecordChecker:
     def _duplicate(self, number: int, record: dict, errors: list[RecordError]) -> None:
         key = (record.get("ENTREE"), record.get("NAISSANCE"), record.get("SEXE"), record.get("CP"), record.get("MOTIF"),
                record.get("DP"), record.get("SORTIE"))
-        if key in self.seen:
+        if (number in self.duplicates) if self.duplicates_known else (key in self.seen):
             errors.append(RecordError(number, "ENTREE", "doublon", _(
                 "Passage en double : même entrée, naissance, sexe, code postal, motif, diagnostic et sortie qu'un passage précédent.")))
         else:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from enrs.observatory import charts, indicators, rules
+from enrs.observatory.forms import StrictQueryForm
 from enrs.observatory.models import RpuFile
 from enrs.observatory.store import StoreBusy
 from enrs.observatory.views import observatory_required
@@ -34,7 +35,7 @@ def establishment_names(user) -> dict[str, str]:
     return dict(files.values_list("finess", "organisation__name").distinct())
 
 
-class DashboardForm(forms.Form):
+class DashboardForm(StrictQueryForm):
     debut = forms.DateField(label=_lazy("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     fin = forms.DateField(label=_lazy("Au"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     departement = forms.ChoiceField(label=_lazy("Département"), required=False)
@@ -50,9 +51,6 @@ class DashboardForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        unknown = sorted(set(self.data) - set(self.fields))
-        if unknown:
-            raise forms.ValidationError(_("Paramètre inconnu : %(names)s.") % {"names": ", ".join(unknown)[:200]})
         first, last = cleaned.get("debut"), cleaned.get("fin")
         if first and last and last < first:
             self.add_error("fin", _("La fin de période doit suivre le début."))

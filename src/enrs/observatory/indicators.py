@@ -7,45 +7,35 @@ Definitions (FEDORU "trame commune", reference §2.2):
 - age bands: <28 d, 28 d–1 y, 1–5, 5–10, 10–15, 15–18, 18–30, 30–45, 45–65, 65–75, 75–85, ≥85;
 - syndromic groups: CIM-10 prefixes kept as data (``data/syndromes.csv``), DP or any DA counts.
 
-Every function takes a :class:`Scope` (period, optional département, optional
+Every indicator except the median stay reads the per-day pre-aggregates (``aggregates.py``:
+``passages_jour``, ``syndromes_jour``), so a three-year dashboard sums a few thousand rows; the
+median stay reads the passages' stay histogram. Every function takes a :class:`Scope` (period, optional département, optional
 establishments) and returns aggregates only: no passage ever leaves this module.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import re
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from enrs.observatory.aggregates import (  # noqa: F401 (AGE_BANDS, syndrome_definitions: re-exported)
+    AGE_BANDS,
+    AGE_MEASURES,
+    CCMU_MEASURES,
+    CCMU_ORDER,
+    DAILY,
+    HOUR_MEASURES,
+    SUMMARY_MEASURES,
+    SYNDROMES,
+    TRANSPORT_LABELS,
+    TRANSPORT_MEASURES,
+    syndrome_definitions,
+)
 from enrs.observatory.store import AnalyticalStore, get_store
 
-_PREFIX = re.compile(r"[A-Z][0-9A-Z]{1,5}")
-SYNDROMES_FILE = Path(__file__).resolve().parent / "data" / "syndromes.csv"
-AGE_BANDS = (
-    ("<28 j", "age_jours < 28"),
-    ("28 j–1 an", "age_jours >= 28 AND age < 1"),
-    ("1–5 ans", "age >= 1 AND age < 5"),
-    ("5–10 ans", "age >= 5 AND age < 10"),
-    ("10–15 ans", "age >= 10 AND age < 15"),
-    ("15–18 ans", "age >= 15 AND age < 18"),
-    ("18–30 ans", "age >= 18 AND age < 30"),
-    ("30–45 ans", "age >= 30 AND age < 45"),
-    ("45–65 ans", "age >= 45 AND age < 65"),
-    ("65–75 ans", "age >= 65 AND age < 75"),
-    ("75–85 ans", "age >= 75 AND age < 85"),
-    ("≥ 85 ans", "age >= 85"),
-)
-CCMU_ORDER = ("1", "P", "2", "3", "4", "5", "D")
-TRANSPORT_LABELS = {
-    "PERSO": _("Moyens personnels"), "AMBU": _("Ambulance"), "VSAB": _("Pompiers (VSAV)"), "SMUR": _("SMUR"),
-    "HELI": _("Hélicoptère"), "FO": _("Forces de l'ordre"),
-}
 WEEKDAYS = (_("lundi"), _("mardi"), _("mercredi"), _("jeudi"), _("vendredi"), _("samedi"), _("dimanche"))
 # Small-count rule: in exports, cells under this count are shown as "< 5" (secondary suppression is not done).
 SMALL_COUNT = 5
@@ -113,30 +103,29 @@ def _ratio(numerator, denominator) -> float | None:
     return round(numerator / denominator, 4) if denominator else None
 
 
-def summary(store: AnalyticalStore, scope: Scope) -> Summary:
+def _sums(names) -> str:
+    return ", ".join(f"coalesce(sum({name}), 0)" for name in names)
+
+
+TOTAL_MEASURES = SUMMARY_MEASURES + AGE_MEASURES + CCMU_MEASURES + TRANSPORT_MEASURES
+
+
+def totals(store: AnalyticalStore, scope: Scope) -> dict[str, int]:
+    """Every summed counter of the scope in one query (summary, age bands, CCMU, arrival mode)."""
     where, params = scope.where()
-    row = store.query(
-        f"""
-        SELECT count(*),
-          count(*) FILTER (WHERE sexe = 'F'), count(*) FILTER (WHERE sexe IN ('M', 'F')),
-          count(*) FILTER (WHERE age < 1), count(*) FILTER (WHERE age < 18), count(*) FILTER (WHERE age >= 75),
-          count(age), avg(age),
-          count(*) FILTER (WHERE hour(entree) >= 20 OR hour(entree) < 8), count(*) FILTER (WHERE hour(entree) < 8),
-          count(*) FILTER (WHERE gravite IN ('1', '2')), count(*) FILTER (WHERE gravite IN ('4', '5')), count(gravite),
-          count(*) FILTER (WHERE mode_sortie IN ('6', '7')), count(mode_sortie),
-          count(*) FILTER (WHERE duree_min >= 240 AND coalesce(orient, '') <> 'UHCD'),
-          count(duree_min) FILTER (WHERE coalesce(orient, '') <> 'UHCD'),
-          count(*) FILTER (WHERE orient IN ('FUGUE', 'SCAM', 'PSA')), count(*) FILTER (WHERE mode_sortie = '9')
-        FROM passages WHERE {where}
-        """,
-        params,
-    )[0]
-    (n, women, sexed, u1, u18, o75, aged, mean_age, night, deep, c12, c45, graded, hosp, exits,
+    row = store.query(f"SELECT {_sums(name for name, _sql in TOTAL_MEASURES)} FROM {DAILY} WHERE {where}", params)[0]
+    return dict(zip((name for name, _sql in TOTAL_MEASURES), row, strict=True))
+
+
+def summary(store: AnalyticalStore, scope: Scope, counts: dict[str, int] | None = None) -> Summary:
+    counts = counts or totals(store, scope)
+    row = [counts[name] for name, _sql in SUMMARY_MEASURES]
+    (n, women, sexed, u1, u18, o75, aged, sum_age, night, deep, c12, c45, graded, hosp, exits,
      over4, stays, unplanned, deaths) = row
     median_stay = median_stay_minutes(store, scope)
     return Summary(
         passages=n, per_day=round(n / scope.days, 1), women=_ratio(women, sexed), under_1=_ratio(u1, aged),
-        under_18=_ratio(u18, aged), over_75=_ratio(o75, aged), mean_age=round(mean_age, 1) if mean_age is not None else None,
+        under_18=_ratio(u18, aged), over_75=_ratio(o75, aged), mean_age=round(sum_age / aged, 1) if aged else None,
         night=_ratio(night, n), deep_night=_ratio(deep, n), ccmu_1_2=_ratio(c12, graded), ccmu_4_5=_ratio(c45, graded),
         hospitalisation=_ratio(hosp, exits), median_stay_min=float(median_stay) if median_stay is not None else None,
         stay_over_4h=_ratio(over4, stays), unplanned_exit=_ratio(unplanned, exits), deaths=_ratio(deaths, exits),
@@ -168,15 +157,15 @@ def median_stay_minutes(store: AnalyticalStore, scope: Scope) -> float | None:
 
 def daily(store: AnalyticalStore, scope: Scope) -> list[tuple[dt.date, int]]:
     where, params = scope.where()
-    counts = dict(store.query(f"SELECT jour, count(*) FROM passages WHERE {where} GROUP BY jour", params))
+    counts = dict(store.query(f"SELECT jour, sum(n) FROM {DAILY} WHERE {where} GROUP BY jour", params))
     return [(day, counts.get(day, 0)) for day in (scope.first_day + dt.timedelta(days=i) for i in range(scope.days))]
 
 
 def by_establishment(store: AnalyticalStore, scope: Scope, names: dict[str, str]) -> list[tuple[str, str, int, float | None]]:
     where, params = scope.where()
     rows = store.query(
-        f"""SELECT finess, count(*), count(*) FILTER (WHERE mode_sortie IN ('6', '7')), count(mode_sortie)
-            FROM passages WHERE {where} GROUP BY finess ORDER BY count(*) DESC, finess""",
+        f"""SELECT finess, sum(n), sum(hospitalised), sum(exits) FROM {DAILY} WHERE {where}
+            GROUP BY finess HAVING sum(n) > 0 ORDER BY sum(n) DESC, finess""",
         params,
     )
     return [(finess, names.get(finess, finess), n, _ratio(hosp, exits)) for finess, n, hosp, exits in rows]
@@ -184,63 +173,40 @@ def by_establishment(store: AnalyticalStore, scope: Scope, names: dict[str, str]
 
 def by_departement(store: AnalyticalStore, scope: Scope) -> list[tuple[str, int]]:
     where, params = scope.where()
-    return store.query(f"SELECT coalesce(departement, '?'), count(*) FROM passages WHERE {where} GROUP BY 1 ORDER BY 1", params)
+    return store.query(f"SELECT coalesce(departement, '?'), sum(n) FROM {DAILY} WHERE {where} GROUP BY 1 HAVING sum(n) > 0 ORDER BY 1",
+                       params)
 
 
-def age_bands(store: AnalyticalStore, scope: Scope) -> list[tuple[str, int]]:
-    where, params = scope.where()
-    columns = ", ".join(f"count(*) FILTER (WHERE {condition})" for _label, condition in AGE_BANDS)
-    row = store.query(f"SELECT {columns} FROM passages WHERE {where}", params)[0]
+def _category(counts: dict[str, int], measures) -> list[int]:
+    return [counts[name] for name, _sql in measures]
+
+
+def age_bands(store: AnalyticalStore, scope: Scope, counts: dict[str, int] | None = None) -> list[tuple[str, int]]:
+    row = _category(counts or totals(store, scope), AGE_MEASURES)
     return [(label, count) for (label, _c), count in zip(AGE_BANDS, row, strict=True)]
 
 
-def ccmu(store: AnalyticalStore, scope: Scope) -> list[tuple[str, int]]:
-    where, params = scope.where()
-    counts = dict(store.query(f"SELECT gravite, count(*) FROM passages WHERE {where} AND gravite IS NOT NULL GROUP BY 1", params))
-    return [(code, counts.get(code, 0)) for code in CCMU_ORDER]
+def ccmu(store: AnalyticalStore, scope: Scope, counts: dict[str, int] | None = None) -> list[tuple[str, int]]:
+    return list(zip(CCMU_ORDER, _category(counts or totals(store, scope), CCMU_MEASURES), strict=True))
 
 
-def transport(store: AnalyticalStore, scope: Scope) -> list[tuple[str, int]]:
-    where, params = scope.where()
-    counts = dict(store.query(f"SELECT transport, count(*) FROM passages WHERE {where} AND transport IS NOT NULL GROUP BY 1", params))
-    return [(str(label), counts.get(code, 0)) for code, label in TRANSPORT_LABELS.items()]
+def transport(store: AnalyticalStore, scope: Scope, counts: dict[str, int] | None = None) -> list[tuple[str, int]]:
+    row = _category(counts or totals(store, scope), TRANSPORT_MEASURES)
+    return [(str(label), count) for label, count in zip(TRANSPORT_LABELS.values(), row, strict=True)]
 
 
 def heatmap(store: AnalyticalStore, scope: Scope) -> list[list[int]]:
     """Passages by ISO weekday (Monday first) × hour of arrival."""
     where, params = scope.where()
     grid = [[0] * 24 for _d in range(7)]
-    for weekday, hour, count in store.query(
-        f"SELECT isodow(entree), hour(entree), count(*) FROM passages WHERE {where} GROUP BY 1, 2", params
+    for weekday, *hours in store.query(
+        f"SELECT isodow(jour), {_sums(name for name, _sql in HOUR_MEASURES)} FROM {DAILY} WHERE {where} GROUP BY 1", params
     ):
-        grid[weekday - 1][hour] = count
+        grid[weekday - 1] = list(hours)
     return grid
 
 
 # --- Syndromic surveillance ---------------------------------------------------------------------
-@cache
-def syndrome_definitions() -> tuple[tuple[str, str, tuple[str, ...], int | None], ...]:
-    """(code, label, CIM-10 prefixes, age limit) from data/syndromes.csv (one row per group)."""
-    with SYNDROMES_FILE.open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    definitions = []
-    for row in rows:
-        prefixes = tuple(row["prefixes_cim10"].split())
-        if not all(_PREFIX.fullmatch(p) for p in prefixes):  # they are written into SQL: only codes allowed
-            raise ValueError(f"invalid CIM-10 prefix in {SYNDROMES_FILE.name}, group {row['code']}")
-        definitions.append((row["code"], row["libelle"], prefixes, int(row["age_max"]) if row["age_max"] else None))
-    return tuple(definitions)
-
-
-def _matches(prefixes: tuple[str, ...]) -> str:
-    """SQL condition: the DP or one of the DA starts with one of ``prefixes`` (codes are normalised)."""
-    parts = []
-    for prefix in prefixes:
-        parts.append(f"starts_with(coalesce(dp, ''), '{prefix}')")
-        parts.append(f"(' ' || coalesce(da, '')) LIKE '% {prefix}%'")
-    return "(" + " OR ".join(parts) + ")"
-
-
 def syndromes(store: AnalyticalStore, scope: Scope, *, history_years: int = 3) -> list[dict]:
     """Weekly counts of each group over the last ISO week of the scope, against the same week of earlier years.
 
@@ -254,20 +220,17 @@ def syndromes(store: AnalyticalStore, scope: Scope, *, history_years: int = 3) -
     base = Scope(week_start - dt.timedelta(days=366 * history_years + 7), week_end, scope.departement, scope.finess)
     where, params = base.where()
     definitions = syndrome_definitions()
-    # One scan for every group: a FILTER per group (the same SQL runs on PostgreSQL).
-    columns = ", ".join(
-        f"count(*) FILTER (WHERE {_matches(prefixes)}{f' AND age < {int(age_max)}' if age_max is not None else ''})"
-        for _code, _label, prefixes, age_max in definitions
-    )
-    rows = store.query(
-        f"SELECT isoyear(entree), {columns} FROM passages WHERE {where} AND week(entree) = ? GROUP BY 1",
+    # Years with passages that week (the alert compares with years that have data, even without a case).
+    years = {year for (year,) in store.query(
+        f"SELECT DISTINCT isoyear(jour) FROM {DAILY} WHERE {where} AND week(jour) = ? AND n > 0", [*params, iso_week])}
+    counts = {(year, code): n for year, code, n in store.query(
+        f"SELECT isoyear(jour), code, sum(n) FROM {SYNDROMES} WHERE {where} AND week(jour) = ? GROUP BY 1, 2",
         [*params, iso_week],
-    )
-    by_year = {row[0]: row[1:] for row in rows}
+    )}
     results = []
-    for index, (code, label, _prefixes, _age_max) in enumerate(definitions):
-        current = by_year[iso_year][index] if iso_year in by_year else 0
-        previous = [by_year[y][index] for y in range(iso_year - history_years, iso_year) if y in by_year]
+    for code, label, _prefixes, _age_max in definitions:
+        current = counts.get((iso_year, code), 0)
+        previous = [counts.get((y, code), 0) for y in range(iso_year - history_years, iso_year) if y in years]
         threshold = max(previous) if previous else None
         results.append({
             "code": code, "label": label, "week": f"{iso_year}-S{iso_week:02d}", "count": current,
@@ -279,10 +242,11 @@ def syndromes(store: AnalyticalStore, scope: Scope, *, history_years: int = 3) -
 def dashboard(scope: Scope, names: dict[str, str], store: AnalyticalStore | None = None) -> Dashboard:
     store = store or get_store()
     with store.session(read_only=True):
+        counts = totals(store, scope)
         return Dashboard(
-            scope=scope, summary=summary(store, scope), daily=daily(store, scope),
+            scope=scope, summary=summary(store, scope, counts), daily=daily(store, scope),
             by_establishment=by_establishment(store, scope, names), by_departement=by_departement(store, scope),
-            age_bands=age_bands(store, scope), ccmu=ccmu(store, scope), transport=transport(store, scope),
+            age_bands=age_bands(store, scope, counts), ccmu=ccmu(store, scope, counts), transport=transport(store, scope, counts),
             heatmap=heatmap(store, scope), syndromes=syndromes(store, scope),
         )
 
@@ -294,4 +258,4 @@ def suppress_small(count: int) -> str:
 
 def data_bounds(store: AnalyticalStore | None = None) -> tuple[dt.date | None, dt.date | None]:
     store = store or get_store()
-    return tuple(store.query("SELECT min(jour), max(jour) FROM passages")[0])
+    return tuple(store.query(f"SELECT min(jour), max(jour) FROM {DAILY}")[0])

@@ -80,3 +80,94 @@ class QuarantinedRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_id}#{self.number}"
+
+
+# --- NormAntiBio: antibiotic consumption and resistance (CSV imports) ---------------------------
+class AntibioImport(models.Model):
+    """One CSV file received (consumption or resistance), with its counts; refused files are kept too."""
+
+    class Kind(models.TextChoices):
+        CONSUMPTION = "consommation", _("Consommation d'antibiotiques")
+        RESISTANCE = "resistance", _("Résistance bactérienne")
+
+    kind = models.CharField(_("type"), max_length=12, choices=Kind.choices, blank=True)
+    filename = models.CharField(_("nom du fichier"), max_length=255)
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+    size = models.PositiveBigIntegerField(_("taille (octets)"), default=0)
+    encoding = models.CharField(_("encodage"), max_length=20, blank=True)
+    organisation = models.ForeignKey(
+        "directory.Organisation", verbose_name=_("organisation"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("envoyé par"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    received_at = models.DateTimeField(_("reçu le"), auto_now_add=True, db_index=True)
+    status = models.CharField(_("statut"), max_length=10, choices=RpuFile.Status.choices)
+    error_message = models.TextField(_("erreur"), blank=True)
+    lines = models.PositiveIntegerField(_("lignes reçues"), default=0)
+    accepted = models.PositiveIntegerField(_("lignes intégrées"), default=0)
+    rejected = models.PositiveIntegerField(_("lignes rejetées"), default=0)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        verbose_name = _("import NormAntiBio")
+        verbose_name_plural = _("imports NormAntiBio")
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_kind_display() or '?'})"
+
+
+class AntibioRejectedLine(models.Model):
+    """A line the checks refused, kept as received with its French reasons."""
+
+    source = models.ForeignKey(AntibioImport, verbose_name=_("import"), on_delete=models.CASCADE, related_name="rejected_lines")
+    number = models.PositiveIntegerField(_("n° de ligne"))
+    raw = models.TextField(_("ligne reçue"))
+    errors = models.JSONField(_("motifs"), default=list)
+
+    class Meta:
+        ordering = ["source", "number"]
+        verbose_name = _("ligne rejetée")
+        verbose_name_plural = _("lignes rejetées")
+
+
+class AntibioFigure(models.Model):
+    """Common part of the stored lines: who reported, for which year, from which import and line."""
+
+    source = models.ForeignKey(AntibioImport, verbose_name=_("import"), on_delete=models.CASCADE, related_name="+")
+    line = models.PositiveIntegerField(_("n° de ligne"))
+    organisation = models.ForeignKey("directory.Organisation", verbose_name=_("organisation"), on_delete=models.PROTECT,
+                                     related_name="+")
+    finess = models.CharField(_("FINESS"), max_length=9)
+    year = models.PositiveSmallIntegerField(_("année"))
+
+    class Meta:
+        abstract = True
+
+
+class AntibioConsumption(AntibioFigure):
+    atc = models.CharField(_("code ATC"), max_length=7)
+    ddd = models.DecimalField(_("DDJ"), max_digits=14, decimal_places=2)
+    patient_days = models.PositiveIntegerField(_("journées d'hospitalisation"))
+
+    class Meta:
+        verbose_name = _("consommation d'antibiotique")
+        verbose_name_plural = _("consommations d'antibiotiques")
+        constraints = [models.UniqueConstraint(fields=["finess", "year", "atc"], name="antibio_consumption_unique")]
+
+
+class AntibioResistance(AntibioFigure):
+    germ = models.CharField(_("germe"), max_length=20)
+    antibiotic = models.CharField(_("antibiotique (ATC)"), max_length=7)
+    susceptible = models.PositiveIntegerField(_("souches sensibles"))
+    intermediate = models.PositiveIntegerField(_("souches intermédiaires"))
+    resistant = models.PositiveIntegerField(_("souches résistantes"))
+
+    class Meta:
+        verbose_name = _("résultat de résistance")
+        verbose_name_plural = _("résultats de résistance")
+        constraints = [
+            models.UniqueConstraint(fields=["finess", "year", "germ", "antibiotic"], name="antibio_resistance_unique")
+        ]

@@ -6,10 +6,14 @@ A service plugs in by registering an :class:`ActivitySource` (``register_source`
 organisation, département and collège (organisations read through the directory selectors).
 Only aggregates: no person is ever listed.
 
-Sources available today (the services that exist): accesses to personal health data and
-distinct active users from the access trail (``core``), and RPU files integrated by the
-observatory. Teleconsultations, tele-expertises, bookings, shared documents and chat messages
-join when their services exist (see docs/services/observatory.md).
+Sources: accesses to personal health data and distinct active users from the access trail
+(``core``), notifications sent (``core``), RPU files and NormAntiBio files integrated by the
+observatory, and *declared* sources (:data:`DECLARED_SOURCES`) over the models of other services
+— bookings, chat messages, shared documents, teleconsultations, tele-expertises — each active
+only when its app and model are installed (a service may also register its own source).
+
+Members (``membership.Member``) get a monthly activity report (``member_report``, PDF in
+``pilote_report``): their organisation and its legal entity's establishments, by source.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.apps import apps as django_apps
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.http import Http404
@@ -80,11 +85,76 @@ def _rpu_files(first: dt.date, last: dt.date) -> Rows:
     return [(_month(r["month"]), r["organisation_id"], r["n"]) for r in rows]
 
 
+def _count_by_month(queryset, date_field: str, organisation_field: str | None) -> Rows:
+    organisation = organisation_field or None
+    fields = ["month"] + ([organisation] if organisation else [])
+    rows = queryset.annotate(month=TruncMonth(date_field)).values(*fields).annotate(n=Count("pk"))
+    return [(_month(r["month"]), r[organisation] if organisation else None, r["n"]) for r in rows]
+
+
+@dataclass(frozen=True)
+class DeclaredSource:
+    """A count of rows of another service's model per month (and organisation when it has one)."""
+
+    code: str
+    label: str
+    model: str  # "app_label.ModelName"
+    date_field: str
+    organisation_field: str = ""  # lookup path to an organisation id; "" = counted for the region only
+    filters: tuple[tuple[str, object], ...] = ()
+
+    def model_class(self):
+        app_label, name = self.model.split(".")
+        if not django_apps.is_installed(f"enrs.{app_label}"):
+            return None
+        try:
+            return django_apps.get_model(app_label, name)
+        except LookupError:
+            return None
+
+    def monthly(self, first: dt.date, last: dt.date) -> Rows:
+        queryset = self.model_class()._default_manager.filter(
+            **{f"{self.date_field}__date__gte": first, f"{self.date_field}__date__lte": last}, **dict(self.filters)
+        )
+        return _count_by_month(queryset, self.date_field, self.organisation_field)
+
+
+# Services of issue 10's list that live in other apps: counted from their own tables when installed.
+# Choice: confirmed bookings only; chat messages have no organisation (region total only).
+DECLARED_SOURCES = (
+    DeclaredSource("teleconsultations", _("Téléconsultations"), "telehealth.Teleconsultation", "created_at",
+                   "organisation_id"),
+    DeclaredSource("teleexpertises", _("Télé-expertises"), "telehealth.Teleexpertise", "created_at", "organisation_id"),
+    DeclaredSource("rendez_vous", _("Rendez-vous confirmés"), "agenda.Appointment", "created_at", "agenda__organisation_id",
+                   (("status", "booked"),)),
+    DeclaredSource("documents_partages", _("Documents partagés"), "coordination.Document", "created_at", "organisation_id"),
+    DeclaredSource("messages", _("Messages de messagerie instantanée"), "messaging.Message", "created_at"),
+)
+
+
+def _notifications(first: dt.date, last: dt.date) -> Rows:
+    from enrs.core.models import Notification
+
+    return _count_by_month(Notification.objects.filter(created_at__date__gte=first, created_at__date__lte=last), "created_at", "")
+
+
+def _antibio_files(first: dt.date, last: dt.date) -> Rows:
+    from enrs.observatory.models import AntibioImport
+
+    queryset = AntibioImport.objects.filter(status="accepted", received_at__date__gte=first, received_at__date__lte=last)
+    return _count_by_month(queryset, "received_at", "organisation_id")
+
+
 def register_builtin_sources() -> None:
     register_source(ActivitySource("acces_donnees_sante", _("Accès à des données de santé (piste d'accès)"), _trail_accesses))
     register_source(ActivitySource("utilisateurs_actifs", _("Utilisateurs actifs (ayant accédé à des données)"),
                                    _trail_active_users))
     register_source(ActivitySource("fichiers_rpu", _("Fichiers RPU intégrés (observatoire des urgences)"), _rpu_files))
+    register_source(ActivitySource("fichiers_antibio", _("Fichiers NormAntiBio intégrés"), _antibio_files))
+    register_source(ActivitySource("notifications", _("Notifications envoyées"), _notifications))
+    for declared in DECLARED_SOURCES:
+        if declared.model_class() is not None:
+            register_source(ActivitySource(declared.code, declared.label, declared.monthly))
 
 
 @dataclass
@@ -105,8 +175,9 @@ def _months(first: dt.date, last: dt.date) -> list[dt.date]:
     return months
 
 
-def monthly_activity(first: dt.date, last: dt.date) -> ActivityTable:
-    """Every registered source over [first, last], by month (region) and by département and collège.
+def monthly_activity(first: dt.date, last: dt.date, organisation_ids: set[int] | None = None) -> ActivityTable:
+    """Every registered source over [first, last], by month (region, or the given organisations only)
+    and by département and collège.
 
     Note: "active users" summed over organisations or months counts a person once per organisation
     and month (a distinct count does not add up); the regional monthly figure is that sum.
@@ -122,6 +193,8 @@ def monthly_activity(first: dt.date, last: dt.date) -> ActivityTable:
         per_departement: dict[str, int] = defaultdict(int)
         per_college: dict[str, int] = defaultdict(int)
         for month, organisation_id, value in source.monthly(first, last):
+            if organisation_ids is not None and organisation_id not in organisation_ids:
+                continue
             per_month[month] += value
             if organisation_id is not None and organisation_id not in places:
                 try:
@@ -137,3 +210,39 @@ def monthly_activity(first: dt.date, last: dt.date) -> ActivityTable:
         by_college[source.code] = dict(sorted(per_college.items()))
     return ActivityTable(_months(first, last), region, by_departement, by_college,
                          {source.code: str(source.label) for source in sources()})
+
+
+# --- Monthly report of a member ------------------------------------------------------------------
+def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
+    first = month.replace(day=1)
+    return first, (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+def member_organisation_ids(member) -> set[int]:
+    """The member's organisation and, for a legal entity, its establishments."""
+    from enrs.directory.selectors import establishments_of
+
+    return {member.organisation_id, *establishments_of(member.organisation).values_list("pk", flat=True)}
+
+
+@dataclass
+class MemberReport:
+    member: object
+    month: dt.date
+    months: list[dt.date]  # the twelve months ending with ``month``
+    # (label, value this month, value the month before, total over twelve months, region this month, history)
+    lines: list[tuple[str, int, int, int, int, list[int]]]
+
+
+def member_report(member, month: dt.date) -> MemberReport:
+    first, last = month_bounds(month)
+    start = (first - dt.timedelta(days=335)).replace(day=1)
+    own = monthly_activity(start, last, member_organisation_ids(member))
+    region = monthly_activity(first, last)
+    previous = (first - dt.timedelta(days=1)).replace(day=1)
+    lines = []
+    for code, label in own.labels.items():
+        history = [own.region[code].get(m, 0) for m in own.months]
+        lines.append((label, own.region[code].get(first, 0), own.region[code].get(previous, 0), sum(history),
+                      region.region.get(code, {}).get(first, 0), history))
+    return MemberReport(member, first, own.months, lines)

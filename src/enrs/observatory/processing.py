@@ -25,12 +25,14 @@ from enrs.observatory.checks import (
     RecordChecker,
     RecordError,
 )
+from enrs.observatory.columnar import ColumnScreen
 from enrs.observatory.rpu import (
     Header,
     RpuFileError,
     parse_date,
     parse_datetime,
     read_stream,
+    record_from_row,
 )
 
 # Columns of the analytical table, in order (the establishment's FINESS and département are added).
@@ -60,6 +62,8 @@ COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
     ("orient", pa.string()),
 )
 SCHEMA = pa.schema(COLUMNS)
+# Records screened together (memory stays bounded whatever the file size).
+CHUNK = 20_000
 # Errors listed in the report and kept per quarantined record; past this many, only counted.
 MAX_LISTED_ERRORS = 10_000
 
@@ -113,15 +117,17 @@ def _declared_period(header: Header) -> Period:
     return period
 
 
-def process_path(path: str | Path, departement: str = "") -> FileOutcome:
+def process_path(path: str | Path, departement: str = "", *, columnar: bool = True) -> FileOutcome:
     with open(path, "rb") as stream:
-        return process_stream(stream, departement)
+        return process_stream(stream, departement, columnar=columnar)
 
 
-def process_stream(stream, departement: str = "") -> FileOutcome:
+def process_stream(stream, departement: str = "", *, columnar: bool = True) -> FileOutcome:
+    """Read and check a file. ``columnar`` screens records column-wise (``columnar.py``) and runs the
+    per-record checker only on the flagged ones; ``False`` runs it on every record (same outcome)."""
     outcome = FileOutcome()
     try:
-        _consume(stream, outcome, departement)
+        _consume(stream, outcome, departement, columnar)
     except RpuFileError as exc:
         return FileOutcome(header=outcome.header, file_error=exc, encoding=outcome.encoding)
     if not outcome.header.finess:
@@ -129,32 +135,73 @@ def process_stream(stream, departement: str = "") -> FileOutcome:
     return outcome
 
 
-def _consume(stream, outcome: FileOutcome, departement: str) -> None:
-    checker: RecordChecker | None = None
-    rows: list[tuple] = []
-    for kind, item in read_stream(stream):
+class _Accumulator:
+    """Collects the accepted rows (Arrow chunks from the screen, tuples from the checker) and the quarantine."""
+
+    def __init__(self, outcome: FileOutcome, checker: RecordChecker, columnar: bool) -> None:
+        self.outcome = outcome
+        self.checker = checker
+        self.screen = ColumnScreen(checker) if columnar else None
+        self.pending: list[dict] = []
+        self.tables: list[pa.Table] = []
+        self.rows: list[tuple] = []
+
+    def add(self, row: list) -> None:
+        self.outcome.records += 1
+        if self.screen is None:
+            self._check(self.outcome.records, record_from_row(row))
+            return
+        self.pending.append(row)
+        if len(self.pending) >= CHUNK:
+            self.flush()
+
+    def _check(self, number: int, record: dict) -> None:
+        row, errors = self.checker.check(number, record)
+        if row is None:
+            _quarantine(self.outcome, record, errors)
+        else:
+            self.rows.append(row)
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        first_number = self.outcome.records - len(self.pending) + 1
+        table, flagged = self.screen.screen(first_number, self.pending)
+        self.pending = []
+        self.tables.append(table)
+        for number, record in flagged:
+            self._check(number, record)
+
+    def table(self) -> pa.Table:
+        self.flush()
+        row_schema = pa.schema([SCHEMA.field(name) for name in ROW_COLUMNS])
+        columns = zip(*self.rows, strict=True) if self.rows else [()] * len(ROW_COLUMNS)
+        checked = pa.Table.from_pydict({name: list(values) for name, values in zip(ROW_COLUMNS, columns, strict=True)},
+                                       schema=row_schema)
+        return pa.concat_tables([table.cast(row_schema) for table in self.tables] + [checked])
+
+
+def _consume(stream, outcome: FileOutcome, departement: str, columnar: bool = True) -> None:
+    accumulator: _Accumulator | None = None
+    for kind, item in read_stream(stream, rows=True):
         if kind == "encoding":
             outcome.encoding = item
         elif kind == "header":
             outcome.header = item
             outcome.period = _declared_period(item)
-            checker = RecordChecker(outcome.period)
+            accumulator = _Accumulator(outcome, RecordChecker(outcome.period), columnar)
         elif kind == "patient":
-            outcome.records += 1
-            row, errors = checker.check(outcome.records, item)
-            if row is None:
-                _quarantine(outcome, item, errors)
-            else:
-                rows.append(row)
+            accumulator.add(item)
         else:
             outcome.unknown_tags = sorted(item)
-    if checker is not None:
-        outcome.quality = checker.quality
-    columns = {name: list(values) for name, values in zip(ROW_COLUMNS, zip(*rows, strict=True) if rows else [()] * len(ROW_COLUMNS), strict=True)}
-    accepted = len(rows)
-    columns["finess"] = [outcome.header.finess.upper()] * accepted
-    columns["departement"] = [departement or outcome.header.finess[:2]] * accepted
-    outcome.accepted_table = pa.Table.from_pydict(columns, schema=SCHEMA)
+    if accumulator is None:
+        accumulator = _Accumulator(outcome, RecordChecker(Period(None, None)), columnar)
+    table = accumulator.table()
+    outcome.quality = accumulator.checker.quality
+    accepted = table.num_rows
+    table = table.append_column("finess", pa.array([outcome.header.finess.upper()] * accepted, pa.string()))
+    table = table.append_column("departement", pa.array([departement or outcome.header.finess[:2]] * accepted, pa.string()))
+    outcome.accepted_table = table.select([name for name, _type in COLUMNS]).cast(SCHEMA)
     _complete_period(outcome)
 
 

@@ -134,9 +134,16 @@ _KIND = {tag: (_TEXT if tag in FREE_TEXT else _CIM10 if tag in CIM10_FIELDS else
 _KIND.update({tag: _LIST for tag in LIST_FIELDS})
 
 
-def _read_patient(element, unknown: set[str]) -> dict:
-    """The children of one <PATIENT> as a dict of normalised, non-empty values (hot path: kept flat)."""
-    record: dict = {"DA": [], "ACTE": []}
+_INDEX = {tag: index for index, tag in enumerate(SCALAR_FIELDS)}
+DA_INDEX, ACTE_INDEX = len(SCALAR_FIELDS), len(SCALAR_FIELDS) + 1
+_LIST_INDEX = {"LISTE_DA": DA_INDEX, "LISTE_ACTES": ACTE_INDEX}
+_EMPTY_ROW = (None,) * len(SCALAR_FIELDS)
+
+
+def _read_patient_row(element, unknown: set[str]) -> list:
+    """The children of one <PATIENT> as a list in ``FIELDS`` order: normalised non-empty values or None
+    for the scalars, then the DA and ACTE lists (hot path: kept flat)."""
+    row = [*_EMPTY_ROW, [], []]
     for child in element:
         tag = child.tag
         kind = _KIND.get(tag)
@@ -149,12 +156,12 @@ def _read_patient(element, unknown: set[str]) -> dict:
                 unknown.add(tag)
                 continue
         if kind == _LIST:
-            item_tag = LIST_FIELDS[tag]
-            items = record[item_tag]
+            is_da = tag == "LISTE_DA"
+            items = row[_LIST_INDEX[tag]]
             for item in child:
                 value = (item.text or "").strip() if isinstance(item.tag, str) else ""
                 if value:
-                    items.append(normalise_cim10(value) if item_tag == "DA" else value.upper())
+                    items.append(normalise_cim10(value) if is_da else value.upper())
             continue
         text = child.text
         if text is None:
@@ -166,8 +173,19 @@ def _read_patient(element, unknown: set[str]) -> dict:
             text = text.upper()
         elif kind == _CIM10:
             text = normalise_cim10(text)
-        record[tag] = text
+        row[_INDEX[tag]] = text
+    return row
+
+
+def record_from_row(row) -> dict:
+    """The record as a dict of the present values (what the per-record checker and the quarantine read)."""
+    record = {name: value for name, value in zip(SCALAR_FIELDS, row) if value is not None}
+    record["DA"], record["ACTE"] = row[DA_INDEX], row[ACTE_INDEX]
     return record
+
+
+def _read_patient(element, unknown: set[str]) -> dict:
+    return record_from_row(_read_patient_row(element, unknown))
 
 
 def _file_error_from_syntax(exc: etree.XMLSyntaxError, at_end: bool) -> RpuFileError:
@@ -256,8 +274,9 @@ def iter_elements(stream: BinaryIO) -> Iterator[tuple[str, object]]:
 _HEADER_ATTR = {"FINESS": "finess", "ORDRE": "ordre", "EXTRACT": "extract", "DATEDEBUT": "first_day", "DATEFIN": "last_day"}
 
 
-def read_stream(stream: BinaryIO) -> Iterator[tuple[str, object]]:
-    """Like :func:`iter_elements` but yields ("patient", normalised dict) and finally ("unknown", set)."""
+def read_stream(stream: BinaryIO, *, rows: bool = False) -> Iterator[tuple[str, object]]:
+    """Like :func:`iter_elements` but yields ("patient", normalised dict, or list in ``FIELDS`` order
+    when ``rows``) and finally ("unknown", set)."""
     head = stream.read(256)
     if not head.strip():
         raise RpuFileError("fichier_vide", _("Le fichier est vide."))
@@ -265,7 +284,7 @@ def read_stream(stream: BinaryIO) -> Iterator[tuple[str, object]]:
     yield "encoding", encoding
     unknown: set[str] = set()
     for kind, item in iter_elements(_Prepended(head, stream)):
-        yield kind, (_read_patient(item, unknown) if kind == "patient" else item)
+        yield kind, ((_read_patient_row if rows else _read_patient)(item, unknown) if kind == "patient" else item)
     yield "unknown", unknown
 
 

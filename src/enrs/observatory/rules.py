@@ -93,6 +93,16 @@ class QuarantinedRecordRule(permissions.Rule):
         return queryset.filter(Q(file__organisation_id__in=scoped_organisation_ids(user)))
 
 
+class AntibioImportRule(RpuFileRule):
+    """NormAntiBio files: same habilitations as RPU files (the sender organisation, or regional analysts).
+
+    A file naming several organisations has no single organisation: regional analysts only.
+    """
+
+    denied_message = _("Vous n'êtes pas habilité à consulter cet envoi NormAntiBio.")
+
+
 def register() -> None:
     permissions.register_rule("observatory.RpuFile", RpuFileRule())
+    permissions.register_rule("observatory.AntibioImport", AntibioImportRule())
     permissions.register_rule("observatory.QuarantinedRecord", QuarantinedRecordRule())

@@ -24,7 +24,15 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from enrs.directory.selectors import DirectoryFilters, search_organisations
-from enrs.observatory.models import QuarantinedRecord, RpuFile
+from enrs.observatory import antibio
+from enrs.observatory.models import (
+    AntibioConsumption,
+    AntibioImport,
+    AntibioRejectedLine,
+    AntibioResistance,
+    QuarantinedRecord,
+    RpuFile,
+)
 from enrs.observatory.processing import FileOutcome, process_stream
 from enrs.observatory.rpu import RpuFileError
 from enrs.observatory.store import AnalyticalStore, get_store
@@ -218,3 +226,64 @@ def process_drop_folder(directory: str | Path) -> list[RpuFile]:
         path.rename(_unique_target(target_dir, path.name))
         results.append(rpu_file)
     return results
+
+
+# --- NormAntiBio imports --------------------------------------------------------------------------
+def import_antibio(data: bytes, *, filename: str, user=None, may_send: Callable[[object], bool] | None = None) -> AntibioImport:
+    """Check a NormAntiBio CSV file and store it in one transaction.
+
+    Accepted lines *replace* the stored figures of the same kind for every (FINESS, year) pair
+    they name (re-sending a corrected file is idempotent); rejected lines are kept with their
+    French reasons; a refused file (encoding, header…) is logged and changes nothing else.
+    """
+    organisations: dict[str, object] = {}
+
+    def resolve(finess: str) -> tuple[str, str]:
+        organisation = organisation_for_finess(finess)
+        if organisation is None:
+            return "finess_inconnu", _("FINESS inconnu de l'annuaire")
+        if may_send is not None and not may_send(organisation):
+            return "finess_non_autorise", _("vous ne pouvez pas envoyer de données pour cet établissement")
+        organisations[finess] = organisation
+        return "", ""
+
+    outcome = antibio.read_csv(data, resolve)
+    with transaction.atomic():
+        senders = {organisations[line.values["finess"]].pk: organisations[line.values["finess"]] for line in outcome.accepted}
+        source = AntibioImport.objects.create(
+            kind=outcome.kind, filename=filename[:255], sha256=hashlib.sha256(data).hexdigest(), size=len(data),
+            encoding=outcome.encoding, organisation=next(iter(senders.values())) if len(senders) == 1 else None,
+            sent_by=user if getattr(user, "is_authenticated", False) else None,
+            status=RpuFile.Status.REJECTED if outcome.file_error else RpuFile.Status.ACCEPTED,
+            error_message=outcome.file_error, lines=0 if outcome.file_error else outcome.lines,
+            accepted=0 if outcome.file_error else len(outcome.accepted),
+            rejected=0 if outcome.file_error else len(outcome.rejected),
+        )
+        if not outcome.file_error:
+            _store_antibio_lines(source, outcome, organisations)
+    return source
+
+
+def _store_antibio_lines(source: AntibioImport, outcome: antibio.CsvOutcome, organisations: dict) -> None:
+    AntibioRejectedLine.objects.bulk_create(
+        [AntibioRejectedLine(source=source, number=line.number, raw=line.raw[:2000], errors=[e.as_dict() for e in line.errors])
+         for line in outcome.rejected], batch_size=QUARANTINE_BATCH,
+    )
+    model = AntibioConsumption if outcome.kind == antibio.CONSUMPTION else AntibioResistance
+    pairs: dict[str, set[int]] = {}
+    for line in outcome.accepted:
+        pairs.setdefault(line.values["finess"], set()).add(line.values["annee"])
+    for finess, years in pairs.items():
+        model.objects.filter(finess=finess, year__in=years).delete()
+    model.objects.bulk_create([_antibio_row(model, source, line, organisations) for line in outcome.accepted],
+                              batch_size=QUARANTINE_BATCH)
+
+
+def _antibio_row(model, source: AntibioImport, line: antibio.Line, organisations: dict):
+    values = line.values
+    common = {"source": source, "line": line.number, "organisation": organisations[values["finess"]],
+              "finess": values["finess"], "year": values["annee"]}
+    if model is AntibioConsumption:
+        return model(**common, atc=values["atc"], ddd=values["ddj"], patient_days=values["journees_hospitalisation"])
+    return model(**common, germ=values["germe"], antibiotic=values["antibiotique"], susceptible=values["sensibles"],
+                 intermediate=values["intermediaires"], resistant=values["resistants"])

@@ -28,6 +28,8 @@ import duckdb
 import pyarrow as pa
 from django.conf import settings
 
+from enrs.observatory import aggregates
+
 TABLE = "passages"
 # Another process (an ingest, the web server) holds the file: wait this long before answering "busy".
 LOCK_WAIT_SECONDS = 10.0
@@ -48,10 +50,11 @@ class StoreBusy(Exception):
 
 class AnalyticalStore(Protocol):
     def replace_days(self, finess: str, first_day: dt.date, last_day: dt.date, rows: pa.Table) -> int:
-        """Delete the passages of ``finess`` on [first_day, last_day], insert ``rows``; one transaction."""
+        """Delete the passages of ``finess`` on [first_day, last_day], insert ``rows``, refresh the per-day
+        aggregates of those days (``aggregates.py``); one transaction."""
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
-        """Run a read-only query over the ``passages`` table."""
+        """Run a read-only query over the ``passages`` table and the aggregate tables."""
 
     def count(self, finess: str | None = None) -> int:
         """Number of stored passages (of one establishment)."""
@@ -110,7 +113,7 @@ class DuckDBStore:
                     connection = duckdb.connect(str(self.path), read_only=True)
                 else:
                     connection = duckdb.connect(str(self.path))
-                    connection.execute(CREATE_TABLE)
+                    self._prepare(connection)
                 break
             except duckdb.IOException as exc:  # another process holds the write lock: wait a little
                 if time.monotonic() > deadline:
@@ -118,15 +121,48 @@ class DuckDBStore:
                 time.sleep(0.05)
         if self.threads:
             connection.execute(f"SET threads = {int(self.threads)}")
+        if read_only and not self._aggregates_current(connection):
+            connection.close()  # a store written before the aggregates (or with other syndromes): upgrade once
+            self._open(read_only=False).close()
+            return self._open(read_only=True)
         return connection
+
+    @staticmethod
+    def _aggregates_current(connection) -> bool:
+        try:
+            row = connection.execute(f"SELECT value FROM {aggregates.META} WHERE key = 'syndromes_version'").fetchone()
+        except duckdb.CatalogException:
+            return False
+        return row is not None and row[0] == aggregates.syndromes_version()
+
+    def _prepare(self, connection) -> None:
+        """Create the tables; (re)build the aggregates when they are missing or out of date."""
+        connection.execute(CREATE_TABLE)
+        for statement in aggregates.create_statements():
+            connection.execute(statement)
+        if self._aggregates_current(connection):
+            return
+        connection.execute("BEGIN TRANSACTION")
+        try:
+            for statement in aggregates.rebuild_statements():
+                connection.execute(statement)
+            connection.execute("COMMIT")
+        except Exception:
+            connection.execute("ROLLBACK")
+            raise
 
     def replace_days(self, finess: str, first_day: dt.date, last_day: dt.date, rows: pa.Table) -> int:
         with self._connection() as connection:
             connection.execute("BEGIN TRANSACTION")
             try:
-                connection.execute(f"DELETE FROM {TABLE} WHERE finess = ? AND jour BETWEEN ? AND ?", [finess, first_day, last_day])
+                days = [finess, first_day, last_day]
+                connection.execute(f"DELETE FROM {TABLE} WHERE finess = ? AND jour BETWEEN ? AND ?", days)
+                for statement in aggregates.delete_statements():
+                    connection.execute(statement, days)
                 connection.register("incoming", rows)
                 connection.execute(f"INSERT INTO {TABLE} SELECT * FROM incoming")
+                for statement in aggregates.insert_statements("incoming"):
+                    connection.execute(statement)
                 connection.unregister("incoming")
                 connection.execute("COMMIT")
             except Exception:
@@ -145,7 +181,8 @@ class DuckDBStore:
 
     def clear(self) -> None:
         with self._connection() as connection:
-            connection.execute(f"DELETE FROM {TABLE}")
+            for table in (TABLE, aggregates.DAILY, aggregates.SYNDROMES):
+                connection.execute(f"DELETE FROM {table}")
 
 
 def get_store() -> AnalyticalStore:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from enrs.observatory import pilote, rules, selectors, services
-from enrs.observatory.forms import RpuUploadForm
+from enrs.observatory.forms import RpuUploadForm, StrictQueryForm
 from enrs.observatory.models import RpuFile
 from enrs.observatory.store import StoreBusy
 
@@ -78,15 +78,8 @@ def file_report(request, pk: int):
     })
 
 
-class QualityYearForm(forms.Form):
+class QualityYearForm(StrictQueryForm):
     annee = forms.IntegerField(label=_lazy("Année"), min_value=2006, max_value=2100, required=False)
-
-    def clean(self):
-        cleaned = super().clean()
-        unknown = sorted(set(self.data) - set(self.fields))
-        if unknown:
-            raise forms.ValidationError(_("Paramètre inconnu : %(names)s.") % {"names": ", ".join(unknown)[:200]})
-        return cleaned
 
 
 QUALITY_FIELDS = ("CP", "NAISSANCE", "SEXE", "MODE_ENTREE", "PROVENANCE", "TRANSPORT", "MOTIF", "GRAVITE", "DP",
@@ -123,17 +116,24 @@ class PeriodForm(QualityYearForm):
         return cleaned
 
 
-@observatory_required
+@login_required
 def pilote_activity(request):
-    if not rules.is_regional_analyst(request.user):
-        raise PermissionDenied(_("Les tableaux Pilot-e régionaux sont réservés aux analystes de l'agence."))
+    """Regional analysts see the region; members' account referents see their members' organisations only."""
+    from enrs.observatory.pilote_views import visible_members
+
+    regional = rules.is_regional_analyst(request.user)
+    members = list(visible_members(request.user)) if not regional else []
+    if not regional and not members:
+        raise PermissionDenied(_("Pilot-e est réservé aux analystes de l'agence et aux référents des adhérents."))
     form = PeriodForm(request.GET or None)
     valid = not form.is_bound or form.is_valid()
     data = form.cleaned_data if form.is_bound and valid else {}
     last = data.get("fin") or timezone.localdate()
     first = data.get("debut") or (last.replace(day=1) - timedelta(days=335)).replace(day=1)
-    table = pilote.monthly_activity(first, last)
+    scope = None if regional else set().union(*(pilote.member_organisation_ids(m) for m in members))
+    table = pilote.monthly_activity(first, last, scope)
     rows = [(month, [table.region[code].get(month, 0) for code in table.labels]) for month in table.months]
     return render(request, "observatory/pilote.html", {
         "form": form, "table": table, "rows": rows, "first": first, "last": last, "nav_section": "observatory",
+        "regional": regional, "members": members,
     }, status=200 if valid else 400)
