@@ -99,6 +99,12 @@ INPUT_ROUTES: list[InputRoute] = [
     InputRoute("observatory:dashboard_pdf", "query", user="staff", method="GET"),
     InputRoute("observatory:dashboard_xlsx", "query", user="staff", method="GET"),
     InputRoute("api:send_rpu", "json", response="json"),
+    # Agendas and e-RDV (issue 6): public search, hold/confirm/cancel (appointment id in the body), a GP's booking
+    InputRoute("agenda:search", "query", method="GET"),
+    InputRoute("agenda:hold", "form", user="patient"),
+    InputRoute("agenda:confirm", "form", user="patient"),
+    InputRoute("agenda:cancel", "form", user="patient"),
+    InputRoute("agenda:pro_book", "form", user="pro"),
 ]
 
 NO_INPUT_ROUTES: dict[str, str] = {
@@ -163,6 +169,14 @@ NO_INPUT_ROUTES: dict[str, str] = {
     "membership:assembly": "detail page for agency administrators (403 otherwise); the id is resolved or 404",
     # Observatory (issue 10)
     "observatory:file_report": "report page; the id is resolved or 404, then the permission API; ?page= falls back to 1",
+    # Agendas and e-RDV (issue 6)
+    "agenda:agenda_detail": "public agenda page; the id is resolved or 404; ?motif/?semaine checked by WeekForm (400, tests/agenda/test_views.py)",
+    "agenda:appointment_ics": "download; the uuid is resolved, then 404 unless the permission API allows it",
+    "agenda:my_appointments": "page view, no input",
+    "agenda:pro_home": "page view, no input",
+    "agenda:pro_agenda": "day view; the id is resolved among the user's agendas or 404; ?jour checked by DayForm (400)",
+    "agenda:pro_motif": "slots page; the id is resolved among the motifs the user may book or 404",
+    "agenda:feed": "iCalendar feed; the secret token is resolved or 404",
 }
 
 # Whole URL namespaces or path prefixes handled elsewhere.

@@ -43,6 +43,9 @@ class SearchForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        unknown = sorted(key for key in self.data if key not in self.fields)
+        if unknown:
+            self.add_error(None, _("Critère de recherche inconnu : %(names)s.") % {"names": ", ".join(k[:30] for k in unknown[:5])})
         commune = _no_control(data.get("commune") or "", "commune") if "commune" in data else ""
         self.centre = None
         if commune:

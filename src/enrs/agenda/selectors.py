@@ -254,3 +254,9 @@ def day_appointments(agenda: Agenda, day: dt.date) -> QuerySet[Appointment]:
     end = arithmetic.local_instant(day + dt.timedelta(days=1), dt.time())
     return (agenda.appointments.filter(start__gte=start, start__lt=end).exclude(status=Appointment.Status.CANCELLED)
             .select_related("motif", "booked_by", "booked_by_organisation", "patient"))
+
+
+def patient_motif(pk) -> Motif | None:
+    """An active patients' motif of a published agenda, or None."""
+    return (Motif.objects.select_related("agenda").filter(pk=pk, active=True, audience=Motif.Audience.PATIENTS,
+                                                          agenda__published=True, agenda__active=True).first())

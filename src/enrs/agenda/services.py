@@ -145,7 +145,10 @@ def create_circuit(name: str, organisations, description: str = "") -> Circuit:
 
 def refresh_next_free(agenda: Agenda, *, now: dt.datetime | None = None) -> None:
     """Recompute the cached next slot a patient may book (the e-RDV search sorts on it)."""
-    now = now or timezone.now()
+    _retry_locked(lambda: _refresh_next_free(agenda, now or timezone.now()))
+
+
+def _refresh_next_free(agenda: Agenda, now: dt.datetime) -> None:
     slot = selectors.next_free_for_patients(agenda, now=now) if agenda.published and agenda.active else None
     agenda.next_free_at = slot.start if slot else None
     agenda.next_free_checked_at = now
@@ -187,28 +190,40 @@ def _release_expired(agenda: Agenda, cells: list[dt.datetime], now: dt.datetime)
             status=Appointment.Status.CANCELLED, cancel_reason=_("Réservation non confirmée à temps."), cancelled_at=now)
 
 
+def _retry_locked(work):
+    """Run ``work()``; when SQLite answers "database is locked" (writers queue on one lock), try again."""
+    for attempt in range(LOCK_RETRIES):
+        try:
+            return work()
+        except OperationalError as exc:
+            if "locked" not in str(exc) or attempt == LOCK_RETRIES - 1:
+                raise
+            time.sleep(0.005 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
 def _claim(appointment: Appointment, now: dt.datetime) -> Appointment:
     """Store ``appointment`` and its cells in one transaction, or raise SlotUnavailable (nothing stored)."""
     agenda = appointment.agenda
     duration = appointment.end - appointment.start
     cells = arithmetic.cells(appointment.start, duration, dt.timedelta(minutes=agenda.granularity_minutes))
-    for attempt in range(LOCK_RETRIES):
+
+    def insert() -> Appointment:
+        appointment.pk = None
         try:
             with transaction.atomic():
                 _release_expired(agenda, cells, now)
-                appointment.pk = None
                 appointment.save(force_insert=True)
                 SlotClaim.objects.bulk_create([SlotClaim(agenda=agenda, start=cell, appointment=appointment) for cell in cells])
-            return appointment
         except IntegrityError as exc:
             appointment.pk = None
             raise SlotUnavailable(_("Ce créneau vient d'être réservé par quelqu'un d'autre. Choisissez-en un autre.")) from exc
-        except OperationalError as exc:
+        except OperationalError:
             appointment.pk = None
-            if "locked" not in str(exc) or attempt == LOCK_RETRIES - 1:
-                raise
-            time.sleep(0.005 * (attempt + 1))
-    raise AssertionError("unreachable")
+            raise
+        return appointment
+
+    return _retry_locked(insert)
 
 
 def _check_contact(email: str, phone: str) -> None:
@@ -231,7 +246,7 @@ def book(motif: Motif, start: dt.datetime, *, user, patient=None, patient_label:
     if not selectors.may_book(user, motif):
         raise SlotUnavailable(_("Ce motif n'est pas ouvert à la réservation pour votre compte."))
     _check_contact(contact_email, contact_phone)
-    slot = _offered(motif, start, now)
+    slot = _retry_locked(lambda: _offered(motif, start, now))
     organisation_ids = selectors.organisation_ids_of(user) if selectors.is_professional(user) else set()
     organisation_id = next(iter(sorted(organisation_ids)), None)
     if motif.circuit_id:

@@ -6,12 +6,14 @@ permission API (trail)."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -72,26 +74,24 @@ def agenda_detail(request, pk: int):
 
 @login_required
 @require_POST
-def hold(request, pk: int):
-    """Hold the chosen slot for a few minutes, then ask the patient to confirm."""
-    agenda = get_object_or_404(Agenda, pk=pk, published=True, active=True)
+def hold(request):
+    """Hold the chosen slot (motif and start in the form) for a few minutes, then ask the patient to confirm."""
     form = SlotForm(request.POST)
-    motifs = list(selectors.patient_motifs(agenda))
     if form.is_valid():
-        motif = next((m for m in motifs if m.pk == form.cleaned_data["motif"]), None)
+        motif = selectors.patient_motif(form.cleaned_data["motif"])
         if motif is None:
-            form.add_error("motif", _("Motif inconnu pour cet agenda."))
+            form.add_error("motif", _("Motif inconnu ou fermé à la réservation en ligne."))
         else:
             try:
                 appointment = services.book(motif, form.cleaned_data["start"], user=request.user, hold=True,
                                             patient=_patient_of(request.user))
-                return redirect("agenda:confirm", identifier=appointment.identifier)
+                return redirect(f"{reverse('agenda:confirm')}?rdv={appointment.identifier}")
             except ValidationError as exc:
                 for message in _error_messages(exc):
                     form.add_error(None, message)
-    context = {"agenda": agenda, "motifs": motifs, "motif": motifs[0] if motifs else None, "week": [], "form": form,
-               "hold_form": form, "nav_section": "agenda"}
-    return render(request, "agenda/agenda_detail.html", context, status=400)
+    motif = selectors.patient_motif(form.cleaned_data.get("motif")) if form.cleaned_data.get("motif") else None
+    context = {"form": form, "agenda": motif.agenda if motif else None, "nav_section": "agenda"}
+    return render(request, "agenda/hold_refused.html", context, status=400)
 
 
 def _patient_of(user):
@@ -100,18 +100,28 @@ def _patient_of(user):
     return patient_of_user(user) if getattr(user, "kind", "") == "patient" else None
 
 
-def _appointment(request, identifier, action: str = "read") -> Appointment:
+def _appointment_from(request, raw, action: str):
+    """The appointment named in the request (``rdv``), if the user may act on it; trailed."""
+    try:
+        identifier = uuid.UUID(str(raw or ""))
+    except ValueError:
+        return None
     appointment = selectors.appointment_by_identifier(identifier)
     if appointment is None or not permissions.can(request.user, action, appointment):
-        raise Http404
+        return None
     permissions.require(request.user, action, appointment, channel=CHANNEL, request=request)
     return appointment
 
 
 @login_required
-def confirm(request, identifier):
-    appointment = _appointment(request, identifier, "update" if request.method == "POST" else "read")
+def confirm(request):
     form = ConfirmForm(request.POST or None)
+    raw = request.POST.get("rdv") if request.method == "POST" else request.GET.get("rdv")
+    appointment = _appointment_from(request, raw, "update" if request.method == "POST" else "read")
+    if appointment is None:
+        form.is_valid()
+        form.add_error(None, _("Rendez-vous introuvable : le lien est incomplet ou ne vous concerne pas."))
+        return render(request, "agenda/confirm.html", {"appointment": None, "form": form}, status=404 if request.method == "GET" else 400)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -146,10 +156,13 @@ def my_appointments(request):
 
 @login_required
 @require_POST
-def cancel(request, identifier):
-    appointment = _appointment(request, identifier, "update")
+def cancel(request):
     form = CancelForm(request.POST)
-    if form.is_valid():
+    appointment = _appointment_from(request, request.POST.get("rdv"), "update")
+    if appointment is None:
+        form.is_valid()
+        form.add_error(None, _("Rendez-vous introuvable : le lien est incomplet ou ne vous concerne pas."))
+    elif form.is_valid():
         try:
             services.cancel(appointment, user=request.user, reason=form.cleaned_data["reason"])
             messages.success(request, _("Le rendez-vous est annulé."))
@@ -163,7 +176,9 @@ def cancel(request, identifier):
 
 @login_required
 def appointment_ics(request, identifier):
-    appointment = _appointment(request, identifier)
+    appointment = _appointment_from(request, identifier, "read")
+    if appointment is None:
+        raise Http404
     response = HttpResponse(ical.appointment_ics(appointment), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="rendez-vous.ics"'
     return response
@@ -204,17 +219,38 @@ def pro_agenda(request, pk: int):
     return render(request, "agenda/pro_agenda.html", context)
 
 
+def _render_pro_motif(request, motif, form, status=200):
+    start = timezone.now()
+    free = selectors.slots(motif, start, start + 2 * WEEK)
+    return render(request, "agenda/pro_motif.html", {"motif": motif, "slots": free, "form": form, "nav_section": "agenda"}, status=status)
+
+
+def _bookable_motif(user, pk) -> Motif | None:
+    motif = Motif.objects.select_related("agenda", "agenda__organisation", "circuit").filter(pk=pk).first() if pk else None
+    return motif if motif is not None and selectors.may_book(user, motif) else None
+
+
 @login_required
 def pro_motif(request, pk: int):
     """A motif bookable by this professional (e.g. a reserved hospital slot): the next two weeks, and the booking form."""
     _professional(request)
-    motif = get_object_or_404(Motif.objects.select_related("agenda", "agenda__organisation", "circuit"), pk=pk)
-    if not selectors.may_book(request.user, motif):
+    motif = _bookable_motif(request.user, pk)
+    if motif is None:
         raise Http404
-    form = ProBookForm(request.POST or None, initial={"motif": motif.pk})
-    status = 200
-    if request.method == "POST":
-        if form.is_valid() and form.cleaned_data["motif"] == motif.pk:
+    return _render_pro_motif(request, motif, ProBookForm(initial={"motif": motif.pk}))
+
+
+@login_required
+@require_POST
+def pro_book(request):
+    """A professional books a slot for his patient (the motif and the slot in the form)."""
+    _professional(request)
+    form = ProBookForm(request.POST)
+    motif = _bookable_motif(request.user, form.data.get("motif") if str(form.data.get("motif", "")).isdigit() else None)
+    if form.is_valid():
+        if motif is None:
+            form.add_error("motif", _("Motif inconnu ou que vous ne pouvez pas réserver."))
+        else:
             try:
                 services.book(motif, form.cleaned_data["start"], user=request.user, patient_label=form.cleaned_data["patient_label"],
                               comment=form.cleaned_data["comment"])
@@ -223,12 +259,9 @@ def pro_motif(request, pk: int):
             except ValidationError as exc:
                 for message in _error_messages(exc):
                     form.add_error(None, message)
-        elif form.is_valid():
-            form.add_error("motif", _("Motif incohérent avec la page."))
-        status = 400
-    start = timezone.now()
-    free = selectors.slots(motif, start, start + 2 * WEEK)
-    return render(request, "agenda/pro_motif.html", {"motif": motif, "slots": free, "form": form, "nav_section": "agenda"}, status=status)
+    if motif is None:
+        return render(request, "agenda/hold_refused.html", {"form": form, "agenda": None}, status=400)
+    return _render_pro_motif(request, motif, form, status=400)
 
 
 def feed(request, token: str):
