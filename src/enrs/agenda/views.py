@@ -119,9 +119,9 @@ def confirm(request):
     raw = request.POST.get("rdv") if request.method == "POST" else request.GET.get("rdv")
     appointment = _appointment_from(request, raw, "update" if request.method == "POST" else "read")
     if appointment is None:
-        form.is_valid()
-        form.add_error(None, _("Rendez-vous introuvable : le lien est incomplet ou ne vous concerne pas."))
-        return render(request, "agenda/confirm.html", {"appointment": None, "form": form}, status=404 if request.method == "GET" else 400)
+        problem = _("Rendez-vous introuvable : le lien est incomplet ou ne vous concerne pas.")
+        return render(request, "agenda/confirm.html", {"appointment": None, "form": form, "problem": problem},
+                      status=404 if request.method == "GET" else 400)
     status = 200
     if request.method == "POST":
         if form.is_valid():
