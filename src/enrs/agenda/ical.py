@@ -31,7 +31,7 @@ def _calendar(method: str | None = None) -> Calendar:
 
 
 def _domain() -> str:
-    return getattr(settings, "ENRS_PUBLIC_URL", "").split("//", 1)[-1].split("/", 1)[0].split(":")[0] or "enrs.invalid"
+    return settings.ENRS_PUBLIC_URL.split("//", 1)[-1].split("/", 1)[0].split(":")[0] or "enrs.invalid"
 
 
 def _event(appointment: Appointment, *, with_place: bool) -> Event:

@@ -6,11 +6,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from enrs.core import permissions
+from enrs.core.lifeline import LifelineEntry, register_provider
 
 
 def appointments_for_lifeline(patient, user):
     from enrs.agenda.models import Appointment
-    from enrs.core.lifeline import LifelineEntry
 
     queryset = permissions.filter_allowed(user, "read", Appointment.objects.filter(patient=patient))
     for appointment in queryset.exclude(status=Appointment.Status.PENDING).select_related("agenda", "motif"):
@@ -27,8 +27,4 @@ def appointments_for_lifeline(patient, user):
 
 
 def register() -> None:
-    try:
-        from enrs.core.lifeline import register_provider
-    except ImportError:  # the kernel's life line lands with the lead's merge
-        return
     register_provider(appointments_for_lifeline)

@@ -57,7 +57,7 @@ def _body(appointment: Appointment, event: str) -> str:
 def _absolute(path: str) -> str:
     from django.conf import settings
 
-    return getattr(settings, "ENRS_PUBLIC_URL", "").rstrip("/") + path
+    return settings.ENRS_PUBLIC_URL.rstrip("/") + path
 
 
 def _recipient_email(appointment: Appointment) -> str:
@@ -88,10 +88,7 @@ def _notify_patient(appointment: Appointment, event: str) -> None:
     user = appointment.patient.user if appointment.patient_id else None
     if user is None:
         return
-    try:
-        from enrs.core.notifications import notify
-    except ImportError:  # TEMPORARY until the kernel merge
-        return
+    from enrs.core.notifications import notify
 
     phone = appointment.contact_phone or appointment.patient.phone
     sms_text = _("%(subject)s %(when)s, %(place)s.") % {
