@@ -107,6 +107,9 @@ INPUT_ROUTES: list[InputRoute] = [
     InputRoute("agenda:confirm", "form", user="patient"),
     InputRoute("agenda:cancel", "form", user="patient"),
     InputRoute("agenda:pro_book", "form", user="pro"),
+    InputRoute("agenda_fhir:slots", "query", method="GET", response="fhir"),
+    InputRoute("agenda_fhir:appointments", "json", user="patient", response="fhir"),
+    InputRoute("agenda_fhir:appointments", "json", user="patient", method="PUT", response="fhir"),
 ]
 
 NO_INPUT_ROUTES: dict[str, str] = {
@@ -179,6 +182,7 @@ NO_INPUT_ROUTES: dict[str, str] = {
     "agenda:pro_agenda": "day view; the id is resolved among the user's agendas or 404; ?jour checked by DayForm (400)",
     "agenda:pro_motif": "slots page; the id is resolved among the motifs the user may book or 404",
     "agenda:feed": "iCalendar feed; the secret token is resolved or 404",
+    "agenda_fhir:slot": "FHIR Slot read; the computed id is parsed or 404 OperationOutcome (tests/agenda/test_fhir.py)",
 }
 
 # Whole URL namespaces or path prefixes handled elsewhere.

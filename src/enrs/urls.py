@@ -20,6 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("comptes/", include("allauth.urls")),
     path("annuaire/", include("enrs.directory.urls")),
+    path("fhir/", include("enrs.agenda.fhir_urls")),  # issue 6: computed Slots, Appointment conditional update
     path("fhir/", include("enrs.fhir.urls")),
     path("api/", api.urls),
     path("habilitations/", include("enrs.access.urls")),  # S3: habilitations

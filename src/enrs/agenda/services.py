@@ -325,6 +325,7 @@ def reschedule(appointment: Appointment, new_start: dt.datetime, *, user, reason
         patient=appointment.patient, patient_label=appointment.patient_label, booked_by=appointment.booked_by,
         booked_by_organisation=appointment.booked_by_organisation, contact_email=appointment.contact_email,
         contact_phone=appointment.contact_phone, comment=appointment.comment, rescheduled_from=appointment,
+        external_identifier=appointment.external_identifier,
     )
     with transaction.atomic():
         SlotClaim.objects.filter(appointment=appointment).delete()
