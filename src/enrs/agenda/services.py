@@ -367,9 +367,16 @@ def _tell_waiting_list(motif: Motif, freed_start: dt.datetime, now: dt.datetime)
 def _after_change(appointment: Appointment, event: str) -> None:
     from enrs.agenda import messages
 
-    refresh_next_free(appointment.agenda)
+    if event in {"cancelled", "rescheduled"} or (event in {"booked", "held"} and _takes_cached_slot(appointment)):
+        refresh_next_free(appointment.agenda)
     if event in {"confirmed", "booked", "rescheduled", "cancelled"}:
         transaction.on_commit(lambda: messages.appointment_event(appointment.pk, event))
+
+
+def _takes_cached_slot(appointment: Appointment) -> bool:
+    """A booking changes the cached next slot only when it covers it (or the cache is empty or stale)."""
+    cached = Agenda.objects.filter(pk=appointment.agenda_id).values_list("next_free_at", flat=True).first()
+    return cached is None or cached <= timezone.now() or appointment.start <= cached < appointment.end
 
 
 def send_reminders(now: dt.datetime | None = None, within_hours: int = 48) -> int:
