@@ -114,3 +114,16 @@ def test_waiting_list_is_told_when_a_slot_frees_up(clinic, django_capture_on_com
     services.join_waiting_list(clinic["motif"], clinic["patient"], before=appointment.start + dt.timedelta(days=1))
     services.cancel(appointment, user=clinic["pro_user"], reason="Congrès")
     assert Notification.objects.filter(recipient=clinic["patient_user"], title__startswith="Un créneau").count() == 1
+
+
+def test_reminder_command(clinic, smtp):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    services.book(clinic["motif"], at(next_weekday(1), 11), user=clinic["patient_user"], patient=clinic["patient"])
+    out = StringIO()
+    call_command("agenda", "send-reminders", "--within-hours", "400", stdout=out)
+    assert "1 rappel" in out.getvalue()
+    call_command("agenda", "send-reminders", "--within-hours", "400", stdout=out)
+    assert "0 rappel" in out.getvalue()
