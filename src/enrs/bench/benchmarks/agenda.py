@@ -66,6 +66,8 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--clients", type=_positive, default=200)
     parser.add_argument("--bookings", type=_positive, default=2_000)
     parser.add_argument("--workers", type=_positive, default=8)
+    parser.add_argument("--connections", type=_positive, default=40,
+                        help="database sessions open at once (a pool, as behind pgbouncer); the clients queue for one")
     parser.add_argument("--radius", type=float, default=30.0)
     parser.add_argument("--seed", type=int, default=2026)
 
@@ -138,22 +140,24 @@ def _timed_searches(rng: random.Random, options) -> tuple[list[float], list[int]
     return durations, counts
 
 
-def _threads(count: int, work) -> list[str]:
+def _threads(count: int, work, connections: int | None = None) -> list[str]:
     barrier = threading.Barrier(count)
+    pool = threading.BoundedSemaphore(connections or count)
     outcomes: list[str] = []
     lock = threading.Lock()
 
     def run(index: int):
-        try:
-            barrier.wait()
-            outcome = work(index)
-        except SlotUnavailable:
-            outcome = "refused"
-        except Exception as exc:  # noqa: BLE001 - an unclean failure is what the race must not show
-            outcome = f"error: {type(exc).__name__}: {exc}"[:200]
-        finally:
-            close_old_connections()
-            connection.close()
+        barrier.wait()
+        with pool:
+            try:
+                outcome = work(index)
+            except SlotUnavailable:
+                outcome = "refused"
+            except Exception as exc:  # noqa: BLE001 - an unclean failure is what the race must not show
+                outcome = f"error: {type(exc).__name__}: {exc}"[:200]
+            finally:
+                close_old_connections()
+                connection.close()
         with lock:
             outcomes.append(outcome)
 
@@ -165,16 +169,16 @@ def _threads(count: int, work) -> list[str]:
     return outcomes
 
 
-def _race(agenda: Agenda, user, clients: int) -> dict[str, Any]:
+def _race(agenda: Agenda, user, clients: int, connections: int) -> dict[str, Any]:
     motif = agenda.motifs.get()
     slot = selectors.next_free_slot(motif)
     started = time.perf_counter()
-    outcomes = _threads(clients, lambda _i: services.book(motif, slot.start, user=user) and "booked")
+    outcomes = _threads(clients, lambda _i: services.book(motif, slot.start, user=user) and "booked", connections)
     seconds = time.perf_counter() - started
     errors = sorted({o for o in outcomes if o.startswith("error")})
     booked, refused = outcomes.count("booked"), outcomes.count("refused")
     stored = Appointment.objects.filter(agenda=agenda, start=slot.start).exclude(status=Appointment.Status.CANCELLED).count()
-    return {"clients": clients, "booked": booked, "refused": refused, "errors": errors[:5], "stored": stored,
+    return {"clients": clients, "connections": connections, "booked": booked, "refused": refused, "errors": errors[:5], "stored": stored,
             "seconds": round(seconds, 3), "met": booked == 1 and refused == clients - 1 and stored == 1}
 
 
@@ -244,7 +248,7 @@ def agenda(options: argparse.Namespace) -> dict[str, Any]:
         durations, counts = _timed_searches(rng, options)
         search = {**percentiles_ms(durations), "mean_results": round(sum(counts) / len(counts), 1), "target_p95_ms": TARGET_P95_MS}
         search["met"] = search["p95_ms"] <= TARGET_P95_MS
-        race = _race(agendas[0], user, options.clients)
+        race = _race(agendas[0], user, options.clients, options.connections)
         throughput = _throughput(agendas[1:], user, options)
         return {
             "dataset": {"agendas": options.agendas, "organisations": options.organisations, "days_of_rules": options.days,
