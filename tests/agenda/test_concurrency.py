@@ -65,9 +65,8 @@ def _check(outcomes, errors, count):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_sqlite_threads_book_one_slot_once():
-    if connection.vendor != "sqlite":
-        pytest.skip("the PostgreSQL variant below covers this database")
+def test_threads_book_one_slot_once_on_the_configured_database():
+    """Runs on SQLite in the default suite and on PostgreSQL in the PostgreSQL suite."""
     motif, users = _setup(12)
     outcomes, errors = _race(motif, at(next_weekday(0), 9), users, hold=True)
     _check(outcomes, errors, 12)
