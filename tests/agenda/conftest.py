@@ -10,7 +10,7 @@ import pytest
 
 from enrs.accounts.models import User
 from enrs.agenda import services
-from enrs.agenda.models import Agenda, Motif
+from enrs.agenda.models import Motif
 from enrs.core.validators import finess_complete, luhn_complete
 from enrs.directory import services as directory
 from enrs.identity.models import Patient

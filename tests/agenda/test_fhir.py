@@ -6,7 +6,6 @@ import datetime as dt
 import json
 
 import pytest
-from django.utils import timezone
 
 from enrs.agenda import services
 from enrs.agenda.models import Appointment

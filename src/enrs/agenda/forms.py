@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from enrs.agenda import selectors
-from enrs.offer import geo
 
 RADIUS_CHOICES = [("", _("Toute la région")), ("5", "5 km"), ("10", "10 km"), ("30", "30 km"), ("50", "50 km"), ("100", "100 km")]
 SAFE_TEXT = 120

@@ -16,7 +16,6 @@ import time
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -392,7 +391,3 @@ def send_reminders(now: dt.datetime | None = None, within_hours: int = 48) -> in
             messages.appointment_event(appointment_id, "reminder")
             count += 1
     return count
-
-
-def find_by_external_identifier(value: str) -> Appointment | None:
-    return Appointment.objects.filter(Q(external_identifier=value)).first()
