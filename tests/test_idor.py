@@ -42,6 +42,8 @@ PUBLIC_BY_DESIGN = {
     # API (an outsider gets an empty searchset: tests/identity/feeds/test_fhir_patient.py).
     "fhir:type:Patient": "type-level search, no object id; results filtered by permissions.filter_allowed",
     "fhir:search:Patient": "type-level search, no object id; results filtered by permissions.filter_allowed",
+    "fhir:type:Appointment": "type-level search, no object id; results filtered by permissions.filter_allowed",
+    "fhir:search:Appointment": "type-level search, no object id; results filtered by permissions.filter_allowed",
 }
 # Present only when an OpenID Connect provider is configured (not checked for presence).
 PUBLIC_BY_DESIGN_WHEN_CONFIGURED = {
@@ -49,7 +51,8 @@ PUBLIC_BY_DESIGN_WHEN_CONFIGURED = {
     "openid_connect_callback": "OIDC callback: answers with a login-error page, no object behind the id",
 }
 FHIR_PUBLIC_TYPES = {"Organization", "Practitioner", "PractitionerRole",  # the FHIR directory: public by design
-                     "HealthcareService", "Location"}  # the care offer (ROR): public by design (docs/services/offer.md)
+                     "HealthcareService", "Location",  # the care offer (ROR): public by design (docs/services/offer.md)
+                     "Schedule"}  # published agendas (e-RDV): public by design (docs/services/agenda.md)
 DENIED = {401, 403, 404, 405}
 LOGIN_PATHS = ("/comptes/login/", "/admin/login/")
 VICTIM_BASE = 900_000

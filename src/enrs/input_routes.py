@@ -104,6 +104,15 @@ INPUT_ROUTES: list[InputRoute] = [
     InputRoute("observatory:antibio_home", "multipart", user="staff"),
     InputRoute("observatory:antibio_dashboard", "query", user="staff", method="GET"),
     InputRoute("observatory:pilote_members", "query", user="staff", method="GET"),
+    # Agendas and e-RDV (issue 6): public search, hold/confirm/cancel (appointment id in the body), a GP's booking
+    InputRoute("agenda:search", "query", method="GET"),
+    InputRoute("agenda:hold", "form", user="patient"),
+    InputRoute("agenda:confirm", "form", user="patient"),
+    InputRoute("agenda:cancel", "form", user="patient"),
+    InputRoute("agenda:pro_book", "form", user="pro"),
+    InputRoute("agenda_fhir:slots", "query", method="GET", response="fhir"),
+    InputRoute("agenda_fhir:appointments", "json", user="patient", response="fhir"),
+    InputRoute("agenda_fhir:appointments", "json", user="patient", method="PUT", response="fhir"),
 ]
 
 NO_INPUT_ROUTES: dict[str, str] = {
@@ -171,6 +180,15 @@ NO_INPUT_ROUTES: dict[str, str] = {
     "observatory:antibio_import": "import report; the id is resolved or 404, then the permission API; ?page= falls back to 1",
     "observatory:antibio_template": "CSV template download; an unknown kind is a 404",
     "observatory:pilote_report": "member PDF; the id is resolved, then 404 unless a regional analyst or the member's referent; a bad ?mois= answers 400",
+    # Agendas and e-RDV (issue 6)
+    "agenda:agenda_detail": "public agenda page; the id is resolved or 404; ?motif/?semaine checked by WeekForm (400, tests/agenda/test_views.py)",
+    "agenda:appointment_ics": "download; the uuid is resolved, then 404 unless the permission API allows it",
+    "agenda:my_appointments": "page view, no input",
+    "agenda:pro_home": "page view, no input",
+    "agenda:pro_agenda": "day view; the id is resolved among the user's agendas or 404; ?jour checked by DayForm (400)",
+    "agenda:pro_motif": "slots page; the id is resolved among the motifs the user may book or 404",
+    "agenda:feed": "iCalendar feed; the secret token is resolved or 404",
+    "agenda_fhir:slot": "FHIR Slot read; the computed id is parsed or 404 OperationOutcome (tests/agenda/test_fhir.py)",
 }
 
 # Whole URL namespaces or path prefixes handled elsewhere.

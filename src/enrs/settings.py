@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "enrs.observatory",
     "enrs.demo",
     "enrs.bench",
+    "enrs.agenda",  # issue 6: shared agendas and e-RDV
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("comptes/", include("allauth.urls")),
     path("annuaire/", include("enrs.directory.urls")),
+    path("fhir/", include("enrs.agenda.fhir_urls")),  # issue 6: computed Slots, Appointment conditional update
     path("fhir/", include("enrs.fhir.urls")),
     path("api/", api.urls),
     path("habilitations/", include("enrs.access.urls")),  # S3: habilitations
@@ -27,6 +28,7 @@ urlpatterns = [
     path("oauth/", include("enrs.connectors.urls")),  # OAuth2 token/revoke for connectors
     path("adhesion/", include("enrs.membership.urls")),  # membership, catalogue, quotes
     path("observatoire/", include("enrs.observatory.urls")),  # issue 10: ORU, dashboards
+    path("rdv/", include("enrs.agenda.urls")),  # issue 6: shared agendas, e-RDV
     path("", include("enrs.offer.urls")),  # TODS /tods/ (public) and the care offer /offre/
     path("", include("enrs.portal.urls")),
 ]
