@@ -377,6 +377,7 @@ if ENRS_CHANNEL_LAYER == "redis":
                 "hosts": [os.environ.get("ENRS_CHANNEL_REDIS_URL") or os.environ.get("ENRS_REDIS_URL", "redis://127.0.0.1:6379/0")],
                 "capacity": int(os.environ.get("ENRS_CHANNEL_CAPACITY", 1000)),
                 "expiry": 60,
+                "prefix": os.environ.get("ENRS_CHANNEL_PREFIX", "enrs"),
             },
         }
     }

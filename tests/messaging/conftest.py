@@ -46,3 +46,22 @@ def patient_account(doctor):
     user, patient = make_patient_account()
     access_services.add_care_team_member(patient, doctor)
     return user, patient
+
+
+@pytest.fixture(scope="session")
+def asgi_server():
+    """One Daphne server per test process, in a thread (Twisted's reactor starts once)."""
+    from .servers import InProcessServer
+
+    server = InProcessServer().start()
+    yield server
+    server.stop()
+
+
+def session_cookie(user) -> str:
+    """A committed session for ``user`` (the test must be transactional), as a Cookie header."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}"
