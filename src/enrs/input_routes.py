@@ -99,6 +99,13 @@ INPUT_ROUTES: list[InputRoute] = [
     InputRoute("observatory:dashboard_pdf", "query", user="staff", method="GET"),
     InputRoute("observatory:dashboard_xlsx", "query", user="staff", method="GET"),
     InputRoute("api:send_rpu", "json", response="json"),
+    # Messaging (issue 7): new conversation, worklist filters, new request (type from the seed), MSSanté form.
+    # The routes on one conversation or request are swept with malformed input against real objects
+    # in tests/messaging/test_views.py (a missing id answers the 404 page here).
+    InputRoute("messaging:new_conversation", "form", user="pro"),
+    InputRoute("messaging:worklist", "query", user="pro", method="GET"),
+    InputRoute("messaging:new_request", "form", user="pro", kwargs={"code": "avis-specialise"}),
+    InputRoute("messaging:mssante", "multipart", user="pro"),
 ]
 
 NO_INPUT_ROUTES: dict[str, str] = {
@@ -163,6 +170,15 @@ NO_INPUT_ROUTES: dict[str, str] = {
     "membership:assembly": "detail page for agency administrators (403 otherwise); the id is resolved or 404",
     # Observatory (issue 10)
     "observatory:file_report": "report page; the id is resolved or 404, then the permission API; ?page= falls back to 1",
+    # Messaging (issue 7)
+    "messaging:inbox": "list page, no input",
+    "messaging:conversation": "conversation page; the id is resolved or 404, then the permission API (trailed for patients)",
+    "messaging:attachment": "file download; the id is resolved or 404, then the permission API of its conversation/request",
+    "messaging:request": "request page; the id is resolved or 404, then the permission API (trailed for patients)",
+    "messaging:post_message": "form on one conversation: malformed input swept in tests/messaging/test_views.py",
+    "messaging:close": "POST without fields on one conversation (CSRF-protected); refusals tested in tests/messaging/",
+    "messaging:request_status": "form on one request: malformed input swept in tests/messaging/test_views.py",
+    "messaging:request_comment": "form on one request: malformed input swept in tests/messaging/test_views.py",
 }
 
 # Whole URL namespaces or path prefixes handled elsewhere.

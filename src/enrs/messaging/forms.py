@@ -56,13 +56,27 @@ class MessageForm(forms.Form):
 
 
 class WorklistForm(forms.Form):
+    """Worklist filters; unknown values are errors (never silently ignored)."""
+
+    q = forms.CharField(label=_("Recherche (n° de demande)"), required=False, max_length=50)
     status = forms.ChoiceField(label=_("Statut"), required=False, choices=[("", _("Tous"))] + list(Request.Status.choices))
-    type = forms.CharField(label=_("Type"), required=False, max_length=50)
+    type = forms.ChoiceField(label=_("Type"), required=False)
     scope = forms.ChoiceField(
         label=_("Périmètre"), required=False,
         choices=[("", _("Toutes mes demandes")), ("to_me", _("Qui me sont adressées")), ("mine", _("Que j'ai créées"))],
     )
     overdue = forms.BooleanField(label=_("En retard seulement"), required=False)
+    page = forms.IntegerField(label=_("Page"), required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, types=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["type"].choices = [("", _("Tous"))] + [(t.code, t.label) for t in types]
+
+    def clean_q(self):
+        value = self.cleaned_data.get("q", "").strip()
+        if value and not value.isdigit():
+            raise forms.ValidationError(_("Saisissez un numéro de demande (chiffres seulement)."))
+        return value
 
 
 class AddresseeForm(forms.Form):

@@ -154,6 +154,7 @@ class WorklistFilters:
     type_code: str = ""
     scope: str = ""  # "" all visible, "to_me" addressed/assigned to me, "mine" created by me
     overdue: bool = False
+    number: str = ""
 
 
 def worklist(user, filters: WorklistFilters) -> QuerySet[Request]:
@@ -162,6 +163,8 @@ def worklist(user, filters: WorklistFilters) -> QuerySet[Request]:
     rows = Request.objects.filter(pk__in=visible.values("pk")).select_related(
         "request_type", "to_user", "to_team", "to_organisation", "assignee", "patient", "professional"
     )
+    if filters.number:
+        rows = rows.filter(pk=int(filters.number))
     if filters.status:
         rows = rows.filter(status=filters.status)
     if filters.type_code:

@@ -140,14 +140,15 @@ def attachment(request, pk: int):
 @login_required
 def worklist(request):
     _professional_required(request)
-    form = forms.WorklistForm(request.GET or None)
+    types = selectors.request_types()
+    form = forms.WorklistForm(request.GET or None, types=types)
     filters = selectors.WorklistFilters()
     if form.is_valid():
         data = form.cleaned_data
-        filters = selectors.WorklistFilters(data["status"], data["type"], data["scope"], data["overdue"])
+        filters = selectors.WorklistFilters(data["status"], data["type"], data["scope"], data["overdue"], data["q"])
     return render(request, "messaging/worklist.html", {
         "form": form, "rows": selectors.worklist(request.user, filters)[:200],
-        "counters": selectors.worklist_counters(request.user), "types": selectors.request_types(),
+        "counters": selectors.worklist_counters(request.user), "types": types,
         "statuses": demandes.Status.choices,
     }, status=400 if form.errors else 200)  # fmt: skip
 
