@@ -31,6 +31,11 @@ def _add_errors(form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+def _posted(request):
+    """The POST data when the method is POST (an empty POST is still a submission), else None."""
+    return request.POST if request.method == "POST" else None
+
+
 def _upload(form, name: str = "attachment") -> tuple[bytes | None, str]:
     upload = form.cleaned_data.get(name)
     return (upload.read(), upload.name) if upload else (None, "")
@@ -49,7 +54,7 @@ def inbox(request):
 def new_conversation(request):
     _professional_required(request)
     patients = selectors.patients_reachable(request.user)
-    form = forms.ConversationForm(request.POST or None, patients=patients)
+    form = forms.ConversationForm(_posted(request), patients=patients)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -157,9 +162,9 @@ def worklist(request):
 def new_request(request, code: str):
     _professional_required(request)
     request_type = get_object_or_404(RequestType, code=code, active=True)
-    data_form = forms.dynamic_form_class(request_type)(request.POST or None, prefix="f")
+    data_form = forms.dynamic_form_class(request_type)(_posted(request), prefix="f")
     kwargs = {"teams": selectors.teams(), "patients": selectors.patients_reachable(request.user)}
-    addressee = forms.AddresseeForm(request.POST or None, **kwargs)
+    addressee = forms.AddresseeForm(_posted(request), **kwargs)
     if request.method == "POST" and addressee.is_valid():
         raw = {field["name"]: request.POST.get(f"f-{field['name']}", "") for field in request_type.fields}
         try:
@@ -235,7 +240,7 @@ def request_comment(request, pk: int):
 @login_required
 def mssante_send(request):
     _professional_required(request)
-    form = forms.MssanteForm(request.POST or None, request.FILES or None, patients=selectors.patients_reachable(request.user))
+    form = forms.MssanteForm(_posted(request), request.FILES if request.method == "POST" else None, patients=selectors.patients_reachable(request.user))
     if request.method == "POST" and form.is_valid():
         data, filename = _upload(form)
         try:
