@@ -439,3 +439,5 @@ ENRS_MSSANTE_CA_FILE = os.environ.get("ENRS_MSSANTE_CA_FILE", "")
 ENRS_MSSANTE_CLIENT_CERT = os.environ.get("ENRS_MSSANTE_CLIENT_CERT", "")
 ENRS_MSSANTE_CLIENT_KEY = os.environ.get("ENRS_MSSANTE_CLIENT_KEY", "")
 ENRS_MSSANTE_READ_RECEIPT = env_bool("ENRS_MSSANTE_READ_RECEIPT", False)  # unconfirmed convention
+# Fixed extra headers on every MSSanté message, as JSON (e.g. '{"X-MSS-MES": "..."}'); unconfirmed conventions.
+ENRS_MSSANTE_EXTRA_HEADERS = __import__("json").loads(os.environ.get("ENRS_MSSANTE_EXTRA_HEADERS", "{}"))

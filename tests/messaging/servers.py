@@ -96,6 +96,8 @@ class SharedDatabase:
             connection.ensure_connection()
             target = sqlite3.connect(self.path)
             connection.connection.backup(target)
+            # WAL now, once: two servers switching the journal mode at their first query would race.
+            target.execute("PRAGMA journal_mode=WAL")
             target.close()
             self.url = f"sqlite:///{self.path}"
         else:
@@ -125,17 +127,22 @@ class DaphneProcess:
             "DJANGO_SETTINGS_MODULE": "enrs.settings", "ENRS_LOG_LEVEL": "WARNING", **extra_env,
         }  # fmt: skip
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "enrs.asgi:application"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            env=env, stdout=subprocess.DEVNULL, stderr=self.log,
         )  # fmt: skip
+
+    def logs(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-4000:]
 
     def wait(self, timeout: float = 90.0) -> DaphneProcess:
         try:
             wait_for_port(self.port, timeout)
         except TimeoutError:
             self.stop()
-            raise RuntimeError(self.process.stderr.read().decode()[-3000:]) from None
+            raise RuntimeError(self.logs()) from None
         return self
 
     @property

@@ -58,7 +58,10 @@ def test_two_processes_deliver_each_others_messages(doctor, nurse, outsider):
             await on_second.close()
             return got_on_second, got_on_first
 
-        got_on_second, got_on_first = asyncio.run(scenario())
+        try:
+            got_on_second, got_on_first = asyncio.run(scenario())
+        except Exception as error:
+            raise AssertionError(f"server logs:\n{first.logs()}\n---\n{second.logs()}") from error
         assert got_on_second["body"] == "Depuis le serveur 1" and got_on_second["sender"] == doctor.pk
         assert got_on_first["body"] == "Depuis le serveur 2" and got_on_first["sender"] == nurse.pk
         stored = database.count("SELECT COUNT(*) FROM messaging_message WHERE conversation_id = ?", (conversation.pk,))

@@ -126,17 +126,18 @@ def _clean_body(body, attachment) -> str:
 
 
 def post_message(user, conversation: Conversation, *, client_id, body: str = "", attachment: Attachment | None = None) -> Posted:
-    """Store a message and return it; the caller acknowledges and broadcasts only after this returns."""
+    """Store a message and return it; the caller acknowledges and broadcasts only after this returns.
+
+    The normal path is one transaction: lock the conversation row (joined with the
+    sender's participation), bump its sequence, insert. A client id already stored
+    (a retry) trips the unique constraint and the first copy is returned.
+    """
     client_id = _clean_client_id(client_id)
     body = _clean_body(body, attachment)
-    existing = Message.objects.filter(sender=user, client_id=client_id).first()
-    if existing is not None:
-        return _replayed(existing, conversation)
-    _participant(user, conversation)
     try:
         with transaction.atomic():
             message = _append(user, conversation.pk, client_id, body, attachment)
-    except IntegrityError:  # the same client id raced in from another connection
+    except IntegrityError:  # this sender already used this client id: a retry
         return _replayed(Message.objects.get(sender=user, client_id=client_id), conversation)
     notifying.message_posted(message)
     return Posted(message, True)
@@ -149,16 +150,18 @@ def _replayed(existing: Message, conversation: Conversation) -> Posted:
 
 
 def _append(user, conversation_id: int, client_id, body: str, attachment) -> Message:
-    locked = Conversation.objects.select_for_update().get(pk=conversation_id)
+    locked = Conversation.objects.select_for_update().filter(pk=conversation_id, participants__user=user).first()
+    if locked is None:
+        raise ChatError(_("Vous ne participez pas à cette conversation."))
     if not locked.is_open:
         raise ChatError(_("Cette conversation est close : vous ne pouvez plus y écrire."), code="closed")
     now = timezone.now()
     seq = locked.last_seq + 1
-    Conversation.objects.filter(pk=locked.pk).update(last_seq=seq, last_message_at=now)
     message = Message.objects.create(
         conversation_id=locked.pk, sender=user, client_id=client_id, seq=seq, body=body, attachment=attachment,
         created_at=now,
     )
+    Conversation.objects.filter(pk=locked.pk).update(last_seq=seq, last_message_at=now)
     # The sender has read his own message.
     Participant.objects.filter(conversation_id=locked.pk, user=user).update(last_read_seq=seq, last_read_at=now)
     message.conversation = locked
