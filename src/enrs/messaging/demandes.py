@@ -162,9 +162,11 @@ def _status_label(status: str) -> str:
 
 
 def _on_addressee_side(user, obj: Request) -> bool:
-    return any(u.pk == user.pk for u in selectors.request_audience(obj) if u.pk != obj.created_by_id) or (
-        obj.to_user_id == user.pk or obj.assignee_id == user.pk
-    )
+    """The addressee (person, team member, organisation professional) or the assignee."""
+    if user.pk in (obj.to_user_id, obj.assignee_id):
+        return True
+    addressees = selectors.request_audience(obj)
+    return any(u.pk == user.pk for u in addressees if u.pk != obj.created_by_id)
 
 
 def change_status(user, obj: Request, to_status: str, *, assignee=None, note: str = "") -> Request:

@@ -8,7 +8,6 @@ the assignee on each status change and comment.
 
 from __future__ import annotations
 
-from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -35,11 +34,6 @@ def message_posted(message) -> None:
         )
 
 
-def conversation_read(user, conversation) -> None:
-    """Nothing to send: read receipts travel over the WebSocket (kept as a hook)."""
-    return None
-
-
 def recipients_of_request(request) -> list:
     from enrs.messaging import selectors
 
@@ -52,6 +46,3 @@ def request_event(request, *, actor, title: str, body: str = "") -> None:
         if user.pk != actor.pk:
             _notify(user, kind="messaging.request", title=title, body=body, link=link)
 
-
-def unread_participants(conversation_id: int):
-    return Participant.objects.filter(conversation_id=conversation_id, last_read_seq__lt=F("conversation__last_seq"))

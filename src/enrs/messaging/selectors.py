@@ -23,15 +23,16 @@ from enrs.messaging.models import (
 
 
 # --- Chat ----------------------------------------------------------------------------------------
-def _as_patient_proxy(conversation: Conversation) -> PatientConversation:
-    proxy = PatientConversation(pk=conversation.pk)
-    proxy.__dict__.update({k: v for k, v in conversation.__dict__.items() if not k.startswith("_")})
+def _as_proxy(proxy_model, obj):
+    """The same row as an instance of its proxy model (whose permission rule trails the access)."""
+    proxy = proxy_model(pk=obj.pk)
+    proxy.__dict__.update({k: v for k, v in obj.__dict__.items() if not k.startswith("_")})
     return proxy
 
 
 def require_conversation(user, conversation: Conversation, *, action: str = "read", channel: str, request=None) -> None:
     """The gate of every conversation access: a trail line when the conversation concerns a patient."""
-    target = _as_patient_proxy(conversation) if conversation.is_patient_related else conversation
+    target = _as_proxy(PatientConversation, conversation) if conversation.is_patient_related else conversation
     permissions.require(user, action, target, channel=channel, request=request)
 
 
@@ -125,14 +126,8 @@ def teams() -> QuerySet[Team]:
     return Team.objects.select_related("organisation")
 
 
-def _as_patient_request(obj: Request) -> PatientRequest:
-    proxy = PatientRequest(pk=obj.pk)
-    proxy.__dict__.update({k: v for k, v in obj.__dict__.items() if not k.startswith("_")})
-    return proxy
-
-
 def require_request(user, obj: Request, *, action: str = "read", channel: str, request=None) -> None:
-    target = _as_patient_request(obj) if obj.patient_id else obj
+    target = _as_proxy(PatientRequest, obj) if obj.patient_id else obj
     permissions.require(user, action, target, channel=channel, request=request)
 
 
@@ -157,10 +152,13 @@ class WorklistFilters:
     number: str = ""
 
 
+def _visible_requests(user) -> QuerySet[Request]:
+    return Request.objects.filter(pk__in=permissions.filter_allowed(user, "read", Request.objects.all()).values("pk"))
+
+
 def worklist(user, filters: WorklistFilters) -> QuerySet[Request]:
     """Requests the user may see, filtered; ordered by due date (most urgent first)."""
-    visible = permissions.filter_allowed(user, "read", Request.objects.all())
-    rows = Request.objects.filter(pk__in=visible.values("pk")).select_related(
+    rows = _visible_requests(user).select_related(
         "request_type", "to_user", "to_team", "to_organisation", "assignee", "patient", "professional"
     )
     if filters.number:
@@ -184,7 +182,7 @@ CLOSED_STATUSES = (Request.Status.DONE, Request.Status.REFUSED, Request.Status.C
 def worklist_counters(user, *, today: dt.date | None = None) -> dict[str, int]:
     """Counts per status over the visible requests, plus the overdue ones."""
     today = today or timezone.localdate()
-    visible = Request.objects.filter(pk__in=permissions.filter_allowed(user, "read", Request.objects.all()).values("pk"))
+    visible = _visible_requests(user)
     counts = {status: 0 for status in Request.Status.values}
     counts.update(dict(visible.values_list("status").annotate(n=Count("pk")).values_list("status", "n")))
     counts["overdue"] = visible.filter(due_date__lt=today).exclude(status__in=CLOSED_STATUSES).count()

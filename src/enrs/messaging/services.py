@@ -195,7 +195,6 @@ def mark_read(user, conversation: Conversation, seq: int) -> int:
         Participant.objects.filter(pk=participant.pk, last_read_seq__lt=seq).update(
             last_read_seq=seq, last_read_at=timezone.now()
         )
-        notifying.conversation_read(user, conversation)
         return seq
     return participant.last_read_seq
 

@@ -155,7 +155,7 @@ class Tally:
         self.errors: list[str] = []
 
 
-async def _client(user_id: int, conversation_id: int, url: str, cookie: str, tally: Tally, ready: asyncio.Event):
+async def _client(conversation_id: int, url: str, cookie: str, tally: Tally):
     from websockets.asyncio.client import connect
 
     ws = await connect(url, additional_headers={"Cookie": cookie}, origin="http://127.0.0.1", open_timeout=120,
@@ -164,7 +164,6 @@ async def _client(user_id: int, conversation_id: int, url: str, cookie: str, tal
     subscribed = json.loads(await ws.recv())
     if subscribed.get("type") != "subscribed":
         tally.errors.append(str(subscribed))
-    ready.set()
     return ws
 
 
@@ -190,7 +189,7 @@ async def _run_clients(options, urls: list[str], membership: dict[int, int], coo
 
     async def open_one(index: int, user_id: int):
         async with gate:
-            return await _client(user_id, membership[user_id], urls[index % len(urls)], cookies[user_id], tally, asyncio.Event())
+            return await _client(membership[user_id], urls[index % len(urls)], cookies[user_id], tally)
 
     opened_at = time.perf_counter()
     sockets = await asyncio.gather(*(open_one(i, u) for i, u in enumerate(users)))
