@@ -409,7 +409,13 @@ if ENRS_CHANNEL_LAYER == "redis":
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [os.environ.get("ENRS_CHANNEL_REDIS_URL") or os.environ.get("ENRS_REDIS_URL", "redis://127.0.0.1:6379/0")],
+                # redis-py 8 reads with a 5 s socket timeout by default, the same as the 5 s
+                # blocking pop of channels_redis: under load the read times out and kills the
+                # consumer (WebSocket closed 1011). The socket timeout must exceed the pop.
+                "hosts": [{
+                    "address": os.environ.get("ENRS_CHANNEL_REDIS_URL") or os.environ.get("ENRS_REDIS_URL", "redis://127.0.0.1:6379/0"),
+                    "socket_timeout": 30,
+                }],
                 "capacity": int(os.environ.get("ENRS_CHANNEL_CAPACITY", 1000)),
                 "expiry": 60,
                 "prefix": os.environ.get("ENRS_CHANNEL_PREFIX", "enrs"),
