@@ -423,7 +423,12 @@ if ENRS_CHANNEL_LAYER == "redis":
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": int(os.environ.get("ENRS_CHANNEL_CAPACITY", 1000))},
+        }
+    }
 # Days a chat message is kept, per conversation kind (direct, group, record, patient);
 # `enrs messaging_purge` deletes older ones. Default: 365 days everywhere.
 ENRS_MESSAGING_RETENTION_DAYS = {

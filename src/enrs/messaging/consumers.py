@@ -17,6 +17,8 @@ subscribing to a conversation about a patient leaves a line in the access trail.
 
 from __future__ import annotations
 
+import asyncio
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -43,12 +45,15 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return
         self.user = user
         self.subscribed: set[int] = set()
+        self.pending: set[asyncio.Task] = set()
         await self.channel_layer.group_add(events.user_group(user.pk), self.channel_name)
         await self.accept()
 
     async def disconnect(self, code):
         if not hasattr(self, "user"):
             return
+        if self.pending:  # messages being stored are stored (and acknowledged if still possible)
+            await asyncio.gather(*self.pending, return_exceptions=True)
         for conversation_id in self.subscribed:
             await self.channel_layer.group_discard(events.conversation_group(conversation_id), self.channel_name)
         await self.channel_layer.group_discard(events.user_group(self.user.pk), self.channel_name)
@@ -60,6 +65,16 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if handler is None:
             await self.send_json({"type": "error", "code": "invalid", "message": _("Type de message inconnu.")})
             return
+        if handler == self.on_send:
+            # Storing waits for the database; meanwhile this socket keeps receiving the
+            # conversation's events (they would otherwise queue up behind its own send).
+            task = asyncio.create_task(self._guarded(handler, content))
+            self.pending.add(task)
+            task.add_done_callback(self.pending.discard)
+            return
+        await self._guarded(handler, content)
+
+    async def _guarded(self, handler, content) -> None:
         try:
             await handler(content)
         except (PermissionDenied, Http404) as error:
