@@ -116,7 +116,8 @@ def _start_servers(count: int) -> list[tuple[subprocess.Popen, int]]:
     servers = []
     for _ in range(count):
         port = _free_port()
-        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "enrs.asgi:application"]
+        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--websocket_connect_timeout", "60",
+                   "enrs.asgi:application"]
         servers.append((subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), port))
     for _process, port in servers:
         _wait_for_port(port)
@@ -153,6 +154,8 @@ class Tally:
         self.deliveries: dict[str, int] = {}
         self.fanout: list[float] = []
         self.errors: list[str] = []
+        self.online_per_conversation: dict[int, int] = {}
+        self.conversation_of: dict[str, int] = {}
 
 
 async def _client(conversation_id: int, url: str, cookie: str, tally: Tally):
@@ -189,11 +192,22 @@ async def _run_clients(options, urls: list[str], membership: dict[int, int], coo
 
     async def open_one(index: int, user_id: int):
         async with gate:
-            return await _client(membership[user_id], urls[index % len(urls)], cookies[user_id], tally)
+            try:
+                return await _client(membership[user_id], urls[index % len(urls)], cookies[user_id], tally)
+            except Exception as error:  # noqa: BLE001 - a refused or timed-out handshake: this client is offline
+                tally.errors.append(f"connect: {type(error).__name__}")
+                return None
 
     opened_at = time.perf_counter()
-    sockets = await asyncio.gather(*(open_one(i, u) for i, u in enumerate(users)))
+    opened = await asyncio.gather(*(open_one(i, u) for i, u in enumerate(users)))
     connect_seconds = time.perf_counter() - opened_at
+    online = [(u, ws) for u, ws in zip(users, opened, strict=True) if ws is not None]
+    users, sockets = [u for u, _ws in online], [ws for _u, ws in online]
+    tally.online_per_conversation = {}
+    for user_id in users:
+        conversation_id = membership[user_id]
+        tally.online_per_conversation[conversation_id] = tally.online_per_conversation.get(conversation_id, 0) + 1
+    tally.conversation_of = {}
     listeners = [asyncio.create_task(_listen(u, ws, tally)) for u, ws in zip(users, sockets, strict=True)]
     rng = random.Random(options.seed)
     total = int(options.rate * options.duration)
@@ -206,10 +220,11 @@ async def _run_clients(options, urls: list[str], membership: dict[int, int], coo
         client_id = str(uuid.uuid4())
         tally.sent_at[client_id] = time.perf_counter()
         tally.sender_of[client_id] = users[index]
+        tally.conversation_of[client_id] = membership[users[index]]
         payload = {"type": "send", "conversation": membership[users[index]], "client_id": client_id, "body": f"message {n}"}
         await sockets[index].send(json.dumps(payload))
     sending_seconds = time.perf_counter() - started
-    await _drain(tally, options.group_size, timeout=30)
+    await _drain(tally, timeout=30)
     for ws in sockets:
         await ws.close()
     for task in listeners:
@@ -217,12 +232,19 @@ async def _run_clients(options, urls: list[str], membership: dict[int, int], coo
     return {"tally": tally, "connect_seconds": connect_seconds, "sending_seconds": sending_seconds}
 
 
-async def _drain(tally: Tally, group_size: int, timeout: float) -> None:
+async def _drain(tally: Tally, timeout: float) -> None:
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
-        if len(tally.acked) == len(tally.sent_at) and all(tally.deliveries.get(c, 0) >= group_size for c in tally.sent_at):
+        if len(tally.acked) == len(tally.sent_at) and _fully_delivered(tally) == len(tally.sent_at):
             return
         await asyncio.sleep(0.2)
+
+
+def _fully_delivered(tally: Tally) -> int:
+    """Messages that reached the socket of every online member of their conversation (the sender's included)."""
+    return sum(
+        1 for c in tally.sent_at if tally.deliveries.get(c, 0) >= tally.online_per_conversation[tally.conversation_of[c]]
+    )
 
 
 def _persisted(conversation_ids: list[int]) -> int:
@@ -257,7 +279,7 @@ def chat(options: argparse.Namespace) -> dict[str, Any]:
 
 def _report(options, tally: Tally, persisted: int, outcome: dict, load_before: list[float]) -> dict[str, Any]:
     sent = len(tally.sent_at)
-    fully_delivered = sum(1 for c in tally.sent_at if tally.deliveries.get(c, 0) >= options.group_size)
+    fully_delivered = _fully_delivered(tally)
     fanout = percentiles_ms(tally.fanout)
     zero_loss = sent == len(tally.acked) == persisted == fully_delivered
     return {
@@ -266,6 +288,7 @@ def _report(options, tally: Tally, persisted: int, outcome: dict, load_before: l
         "load_average_before": load_before,
         "load_average_after": _load(),
         "connect_seconds": round(outcome["connect_seconds"], 2),
+        "online_clients": sum(tally.online_per_conversation.values()),
         "rate_target": options.rate,
         "rate_achieved": round(sent / outcome["sending_seconds"], 1) if outcome["sending_seconds"] else 0.0,
         "sent": sent,
