@@ -11,34 +11,17 @@
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 from contextlib import closing
 
 from django.conf import settings
 from django.db import connection
 
-
-def free_port() -> int:
-    with closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
+from enrs.bench.benchmarks.chat import free_port, wait_for_port  # noqa: F401 - also used by smtp_peer
 
 
 class InProcessServer:
@@ -140,7 +123,7 @@ class DaphneProcess:
     def wait(self, timeout: float = 90.0) -> DaphneProcess:
         try:
             wait_for_port(self.port, timeout)
-        except TimeoutError:
+        except RuntimeError:
             self.stop()
             raise RuntimeError(self.logs()) from None
         return self

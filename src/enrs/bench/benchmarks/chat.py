@@ -103,7 +103,7 @@ def _drop_dataset(conversation_ids: list[int], user_ids: list[int], session_keys
 
 
 # --- Servers -----------------------------------------------------------------------------------
-def _free_port() -> int:
+def free_port() -> int:
     with closing(socket.socket()) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -115,16 +115,16 @@ def _start_servers(count: int) -> list[tuple[subprocess.Popen, int]]:
         env["ENRS_CHANNEL_LAYER"] = "redis"
     servers = []
     for _ in range(count):
-        port = _free_port()
+        port = free_port()
         command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--websocket_connect_timeout", "60",
                    "enrs.asgi:application"]
         servers.append((subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), port))
     for _process, port in servers:
-        _wait_for_port(port)
+        wait_for_port(port)
     return servers
 
 
-def _wait_for_port(port: int, timeout: float = 120.0) -> None:
+def wait_for_port(port: int, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
