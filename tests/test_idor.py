@@ -126,7 +126,29 @@ def _victim_objects(staff) -> dict[str, object]:
         "access.PatientConsent": PatientConsent.objects.create(id=next(_ids), patient=patient, opposes_sharing=True),
         "access.RoleAssignment": RoleAssignment.objects.create(id=next(_ids), user=victim, role="coordinator"),
     }
+    objects.update(_messaging_victims(victim, patient, doctor))
     return objects
+
+
+def _messaging_victims(victim, patient, doctor) -> dict[str, object]:
+    """The victim's conversation with his doctor, an attachment in it, and a request about him (issue 7)."""
+    import uuid
+
+    from enrs.messaging.models import Attachment, Conversation, Message, Participant, Request, RequestType
+
+    conversation = Conversation.objects.create(id=next(_ids), kind="patient", patient=patient, created_by=doctor)
+    Participant.objects.bulk_create([Participant(conversation=conversation, user=doctor),
+                                     Participant(conversation=conversation, user=victim, is_patient=True)])  # fmt: skip
+    attachment = Attachment.objects.create(
+        id=next(_ids), storage_name="messaging/absent.txt", filename="a.txt", media_type="text/plain", size=1,
+        sha256="0" * 64, uploaded_by=doctor,
+    )
+    Message.objects.create(id=next(_ids), conversation=conversation, sender=doctor, client_id=uuid.uuid4(), seq=1,
+                           body="secret", attachment=attachment)  # fmt: skip
+    request_type = RequestType.objects.create(id=next(_ids), code="idor", label="IDOR")
+    request = Request.objects.create(id=next(_ids), request_type=request_type, created_by=doctor, to_user=doctor,
+                                     patient=patient, due_date=timezone.localdate())  # fmt: skip
+    return {"messaging.Conversation": conversation, "messaging.Attachment": attachment, "messaging.Request": request}
 
 
 def _attackers():

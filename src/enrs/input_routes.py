@@ -113,6 +113,13 @@ INPUT_ROUTES: list[InputRoute] = [
     InputRoute("agenda_fhir:slots", "query", method="GET", response="fhir"),
     InputRoute("agenda_fhir:appointments", "json", user="patient", response="fhir"),
     InputRoute("agenda_fhir:appointments", "json", user="patient", method="PUT", response="fhir"),
+    # Messaging (issue 7): new conversation, worklist filters, new request (type from the seed), MSSanté form.
+    # The routes on one conversation or request are swept with malformed input against real objects
+    # in tests/messaging/test_views.py (a missing id answers the 404 page here).
+    InputRoute("messaging:new_conversation", "form", user="pro"),
+    InputRoute("messaging:worklist", "query", user="pro", method="GET"),
+    InputRoute("messaging:new_request", "form", user="pro", kwargs={"code": "avis-specialise"}),
+    InputRoute("messaging:mssante", "multipart", user="pro"),
 ]
 
 NO_INPUT_ROUTES: dict[str, str] = {
@@ -189,6 +196,15 @@ NO_INPUT_ROUTES: dict[str, str] = {
     "agenda:pro_motif": "slots page; the id is resolved among the motifs the user may book or 404",
     "agenda:feed": "iCalendar feed; the secret token is resolved or 404",
     "agenda_fhir:slot": "FHIR Slot read; the computed id is parsed or 404 OperationOutcome (tests/agenda/test_fhir.py)",
+    # Messaging (issue 7)
+    "messaging:inbox": "list page, no input",
+    "messaging:conversation": "conversation page; the id is resolved or 404, then the permission API (trailed for patients)",
+    "messaging:attachment": "file download; the id is resolved or 404, then the permission API of its conversation/request",
+    "messaging:request": "request page; the id is resolved or 404, then the permission API (trailed for patients)",
+    "messaging:post_message": "form on one conversation: malformed input swept in tests/messaging/test_views.py",
+    "messaging:close": "POST without fields on one conversation (CSRF-protected); refusals tested in tests/messaging/",
+    "messaging:request_status": "form on one request: malformed input swept in tests/messaging/test_views.py",
+    "messaging:request_comment": "form on one request: malformed input swept in tests/messaging/test_views.py",
 }
 
 # Whole URL namespaces or path prefixes handled elsewhere.

@@ -400,3 +400,59 @@ OAUTH2_PROVIDER = {
 # Token and revocation endpoints: "<count>/<seconds>" per client id and per IP address.
 ENRS_OAUTH_RATE_LIMIT_CLIENT = os.environ.get("ENRS_OAUTH_RATE_LIMIT_CLIENT", "10/60")
 ENRS_OAUTH_RATE_LIMIT_IP = os.environ.get("ENRS_OAUTH_RATE_LIMIT_IP", "30/60")
+
+# --- Real time and secure messaging (issue 7; docs/services/messaging.md) -------
+# Appended rather than edited into INSTALLED_APPS above to keep merges trivial.
+# "daphne" first makes `enrs runserver` serve ASGI (HTTP and WebSockets).
+INSTALLED_APPS = ["daphne", *INSTALLED_APPS, "channels", "enrs.messaging"]
+# In-memory channel layer embedded (one process); Redis when ENRS_CHANNEL_LAYER=redis
+# or ENRS_REDIS_URL is set, so that several ASGI processes deliver each other's messages.
+ENRS_CHANNEL_LAYER = os.environ.get("ENRS_CHANNEL_LAYER", "redis" if os.environ.get("ENRS_REDIS_URL") else "memory")
+if ENRS_CHANNEL_LAYER == "redis":
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                # redis-py 8 reads with a 5 s socket timeout by default, the same as the 5 s
+                # blocking pop of channels_redis: under load the read times out and kills the
+                # consumer (WebSocket closed 1011). The socket timeout must exceed the pop.
+                "hosts": [{
+                    "address": os.environ.get("ENRS_CHANNEL_REDIS_URL") or os.environ.get("ENRS_REDIS_URL", "redis://127.0.0.1:6379/0"),
+                    "socket_timeout": 30,
+                }],
+                "capacity": int(os.environ.get("ENRS_CHANNEL_CAPACITY", 1000)),
+                "expiry": 60,
+                "prefix": os.environ.get("ENRS_CHANNEL_PREFIX", "enrs"),
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": int(os.environ.get("ENRS_CHANNEL_CAPACITY", 1000))},
+        }
+    }
+# Days a chat message is kept, per conversation kind (direct, group, record, patient);
+# `enrs messaging_purge` deletes older ones. Default: 365 days everywhere.
+ENRS_MESSAGING_RETENTION_DAYS = {
+    "default": int(os.environ.get("ENRS_MESSAGING_RETENTION_DAYS", 365)),
+    **{
+        kind: int(os.environ[f"ENRS_MESSAGING_RETENTION_DAYS_{kind.upper()}"])
+        for kind in ("direct", "group", "record", "patient")
+        if os.environ.get(f"ENRS_MESSAGING_RETENTION_DAYS_{kind.upper()}")
+    },
+}
+# MSSanté submission (the operator's SMTP server; STARTTLS and authentication are mandatory).
+ENRS_MSSANTE_HOST = os.environ.get("ENRS_MSSANTE_HOST", "")
+ENRS_MSSANTE_PORT = int(os.environ.get("ENRS_MSSANTE_PORT", 587))
+ENRS_MSSANTE_USERNAME = os.environ.get("ENRS_MSSANTE_USERNAME", "")
+ENRS_MSSANTE_PASSWORD = os.environ.get("ENRS_MSSANTE_PASSWORD", "")
+ENRS_MSSANTE_SENDER = os.environ.get("ENRS_MSSANTE_SENDER", "")  # platform mailbox when the user has none
+ENRS_MSSANTE_DOMAIN_SUFFIX = os.environ.get("ENRS_MSSANTE_DOMAIN_SUFFIX", "mssante.fr")
+ENRS_MSSANTE_CA_FILE = os.environ.get("ENRS_MSSANTE_CA_FILE", "")
+ENRS_MSSANTE_CLIENT_CERT = os.environ.get("ENRS_MSSANTE_CLIENT_CERT", "")
+ENRS_MSSANTE_CLIENT_KEY = os.environ.get("ENRS_MSSANTE_CLIENT_KEY", "")
+ENRS_MSSANTE_READ_RECEIPT = env_bool("ENRS_MSSANTE_READ_RECEIPT", False)  # unconfirmed convention
+# Fixed extra headers on every MSSanté message, as JSON (e.g. '{"X-MSS-MES": "..."}'); unconfirmed conventions.
+ENRS_MSSANTE_EXTRA_HEADERS = __import__("json").loads(os.environ.get("ENRS_MSSANTE_EXTRA_HEADERS", "{}"))

@@ -29,6 +29,7 @@ urlpatterns = [
     path("adhesion/", include("enrs.membership.urls")),  # membership, catalogue, quotes
     path("observatoire/", include("enrs.observatory.urls")),  # issue 10: ORU, dashboards
     path("rdv/", include("enrs.agenda.urls")),  # issue 6: shared agendas, e-RDV
+    path("", include("enrs.messaging.urls")),  # issue 7: /messagerie/, /demandes/, /mssante/
     path("", include("enrs.offer.urls")),  # TODS /tods/ (public) and the care offer /offre/
     path("", include("enrs.portal.urls")),
 ]

@@ -1,0 +1,63 @@
+"""Real-time events: payloads and the channel-layer groups they go to.
+
+Groups: ``chat.conv.<id>`` (every WebSocket subscribed to a conversation) and
+``chat.user.<id>`` (every WebSocket of a user). The HTTP views and the consumer
+broadcast the same payloads, so a message posted by a form reaches open sockets.
+"""
+
+from __future__ import annotations
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.urls import reverse
+from django.utils import timezone
+
+
+def conversation_group(conversation_id: int) -> str:
+    return f"chat.conv.{conversation_id}"
+
+
+def user_group(user_id: int) -> str:
+    return f"chat.user.{user_id}"
+
+
+def message_payload(message) -> dict:
+    sender = message.sender
+    attachment = None
+    if message.attachment_id:
+        attachment = {
+            "name": message.attachment.filename,
+            "url": reverse("messaging:attachment", args=[message.attachment_id]),
+        }
+    return {
+        "type": "message",
+        "conversation": message.conversation_id,
+        "id": message.pk,
+        "seq": message.seq,
+        "client_id": str(message.client_id),
+        "sender": message.sender_id,
+        "sender_name": sender.get_full_name() or sender.email,
+        "body": message.body,
+        "attachment": attachment,
+        "created_at": timezone.localtime(message.created_at).isoformat(timespec="seconds"),
+    }
+
+
+def receipt_payload(conversation_id: int, user_id: int, seq: int) -> dict:
+    return {"type": "receipt", "conversation": conversation_id, "user": user_id, "seq": seq}
+
+
+def closed_payload(conversation) -> dict:
+    return {"type": "closed", "conversation": conversation.pk, "closed_by": conversation.closed_by_id}
+
+
+def as_layer_event(payload: dict) -> dict:
+    """Channel-layer events name the consumer handler in "type"; the payload travels inside."""
+    return {"type": "chat.event", "payload": payload}
+
+
+def broadcast(conversation_id: int, payload: dict) -> None:
+    """From sync code (views): send ``payload`` to every socket subscribed to the conversation."""
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(conversation_group(conversation_id), as_layer_event(payload))

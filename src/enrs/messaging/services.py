@@ -1,0 +1,248 @@
+"""Secure chat writes: opening, posting (persisted before acknowledgement), reading, closing, purging.
+
+Rules (issue 7):
+- only a professional opens a conversation; a patient never does;
+- a conversation with a patient is closed by a professional participant only, and
+  nobody (the patient included) can write once it is closed;
+- a message is identified by its sender's client-generated id: sending it twice
+  stores it once and returns the first copy (idempotent retries after a lost ack);
+- around a patient (record or with the patient), the opener must reach the
+  patient's record through the permission API.
+
+Every refusal is a ``ChatError`` (a Django ``ValidationError``) with a French message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from enrs.core import permissions
+from enrs.messaging import attachments as attachment_store
+from enrs.messaging import notifying
+from enrs.messaging.models import Attachment, Conversation, Message, Participant
+
+MAX_BODY_CHARS = 10_000
+Kind = Conversation.Kind
+
+
+class ChatError(ValidationError):
+    """A refused chat action; the message is French and names what is wrong."""
+
+
+def is_professional(user) -> bool:
+    """Professionals and coordinators open conversations (never patients, never anonymous)."""
+    from enrs.access import selectors as access_selectors
+
+    return bool(access_selectors.roles_of(user) & access_selectors.CARE_ROLES)
+
+
+# --- Opening --------------------------------------------------------------------------------------
+def open_conversation(creator, *, kind: str, members=(), title: str = "", patient=None) -> Conversation:
+    """Open a conversation; ``members`` are the other professionals (the patient is added by ``kind``)."""
+    if not is_professional(creator):
+        raise ChatError(_("Seul un professionnel peut ouvrir une conversation."))
+    if kind not in Kind.values:
+        raise ChatError(_("Type de conversation inconnu : « %(kind)s ».") % {"kind": kind})
+    others = _other_members(creator, members)
+    _check_shape(kind, others, patient)
+    if patient is not None and not permissions.can(creator, "read", patient):
+        raise ChatError(_("Vous n'avez pas accès au dossier de ce patient : impossible d'ouvrir une conversation à son sujet."))
+    with transaction.atomic():
+        conversation = Conversation.objects.create(
+            kind=kind, title=title.strip()[:200], patient=patient, created_by=creator
+        )
+        Participant.objects.bulk_create(
+            [Participant(conversation=conversation, user=user) for user in [creator, *others]]
+        )
+        if kind == Kind.WITH_PATIENT:
+            Participant.objects.create(conversation=conversation, user=patient.user, is_patient=True)
+    return conversation
+
+
+def _other_members(creator, members) -> list:
+    unique = {user.pk: user for user in members if user.pk != creator.pk}
+    for user in unique.values():
+        if not is_professional(user):
+            raise ChatError(
+                _("%(who)s n'est pas un professionnel : seuls des professionnels peuvent être ajoutés.")
+                % {"who": user.email}
+            )
+    return list(unique.values())
+
+
+def _check_shape(kind: str, others: list, patient) -> None:
+    if kind == Kind.DIRECT and len(others) != 1:
+        raise ChatError(_("Une conversation entre deux professionnels a exactement un autre participant."))
+    if kind == Kind.GROUP and not others:
+        raise ChatError(_("Un groupe a au moins un autre participant."))
+    if kind in (Kind.PATIENT_RECORD, Kind.WITH_PATIENT) and patient is None:
+        raise ChatError(_("Choisissez le patient concerné."))
+    if kind in (Kind.DIRECT, Kind.GROUP) and patient is not None:
+        raise ChatError(_("Une conversation entre professionnels ne porte pas sur un patient : choisissez « autour du dossier d'un patient »."))
+    if kind == Kind.WITH_PATIENT and patient.user_id is None:
+        raise ChatError(_("Ce patient n'a pas de compte sur l'espace patient : impossible d'échanger avec lui."))
+
+
+# --- Posting --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Posted:
+    message: Message
+    created: bool  # False when the client id had already been stored (a retry)
+
+
+def _participant(user, conversation: Conversation) -> Participant:
+    participant = Participant.objects.filter(conversation=conversation, user=user).first()
+    if participant is None:
+        raise ChatError(_("Vous ne participez pas à cette conversation."))
+    return participant
+
+
+def _clean_client_id(client_id) -> uuid.UUID:
+    try:
+        return client_id if isinstance(client_id, uuid.UUID) else uuid.UUID(str(client_id))
+    except (TypeError, ValueError, AttributeError):
+        raise ChatError(_("Identifiant de message invalide : un UUID est attendu.")) from None
+
+
+def _clean_body(body, attachment) -> str:
+    if not isinstance(body, str):
+        raise ChatError(_("Le message doit être du texte."))
+    body = body.strip()
+    if not body and attachment is None:
+        raise ChatError(_("Le message est vide."))
+    if len(body) > MAX_BODY_CHARS:
+        raise ChatError(
+            _("Le message dépasse %(max)d caractères (%(n)d) : découpez-le.") % {"max": MAX_BODY_CHARS, "n": len(body)}
+        )
+    return body
+
+
+def post_message(user, conversation: Conversation, *, client_id, body: str = "", attachment: Attachment | None = None) -> Posted:
+    """Store a message and return it; the caller acknowledges and broadcasts only after this returns.
+
+    The normal path is one transaction: lock the conversation row (joined with the
+    sender's participation), bump its sequence, insert. A client id already stored
+    (a retry) trips the unique constraint and the first copy is returned.
+    """
+    client_id = _clean_client_id(client_id)
+    body = _clean_body(body, attachment)
+    try:
+        with transaction.atomic():
+            message = _append(user, conversation.pk, client_id, body, attachment)
+    except IntegrityError:  # this sender already used this client id: a retry
+        return _replayed(Message.objects.get(sender=user, client_id=client_id), conversation)
+    notifying.message_posted(message)
+    return Posted(message, True)
+
+
+def _replayed(existing: Message, conversation: Conversation) -> Posted:
+    if existing.conversation_id != conversation.pk:
+        raise ChatError(_("Cet identifiant de message a déjà servi dans une autre conversation."))
+    return Posted(existing, False)
+
+
+def _append(user, conversation_id: int, client_id, body: str, attachment) -> Message:
+    locked = Conversation.objects.select_for_update().filter(pk=conversation_id, participants__user=user).first()
+    if locked is None:
+        raise ChatError(_("Vous ne participez pas à cette conversation."))
+    if not locked.is_open:
+        raise ChatError(_("Cette conversation est close : vous ne pouvez plus y écrire."), code="closed")
+    now = timezone.now()
+    seq = locked.last_seq + 1
+    message = Message.objects.create(
+        conversation_id=locked.pk, sender=user, client_id=client_id, seq=seq, body=body, attachment=attachment,
+        created_at=now,
+    )
+    Conversation.objects.filter(pk=locked.pk).update(last_seq=seq, last_message_at=now)
+    # The sender has read his own message.
+    Participant.objects.filter(conversation_id=locked.pk, user=user).update(last_read_seq=seq, last_read_at=now)
+    message.conversation = locked
+    locked.last_seq, locked.last_message_at = seq, now
+    return message
+
+
+def post_with_file(user, conversation: Conversation, *, client_id, body: str, data: bytes, filename: str) -> Posted:
+    """Check and store the file first (refused files store nothing), then post the message."""
+    _participant(user, conversation)
+    if not conversation.is_open:
+        raise ChatError(_("Cette conversation est close : vous ne pouvez plus y écrire."), code="closed")
+    attachment = attachment_store.store(user, data, filename)
+    try:
+        return post_message(user, conversation, client_id=client_id, body=body, attachment=attachment)
+    except ValidationError:
+        attachment_store.discard(attachment)
+        raise
+
+
+# --- Reading and closing ---------------------------------------------------------------------------
+def mark_read(user, conversation: Conversation, seq: int) -> int:
+    """Record that ``user`` has read up to ``seq``; returns the stored value (never goes back)."""
+    participant = _participant(user, conversation)
+    try:
+        seq = int(seq)
+    except (TypeError, ValueError):
+        raise ChatError(_("Numéro de message invalide.")) from None
+    seq = max(0, min(seq, Conversation.objects.values_list("last_seq", flat=True).get(pk=conversation.pk)))
+    if seq > participant.last_read_seq:
+        Participant.objects.filter(pk=participant.pk, last_read_seq__lt=seq).update(
+            last_read_seq=seq, last_read_at=timezone.now()
+        )
+        return seq
+    return participant.last_read_seq
+
+
+def close_conversation(user, conversation: Conversation) -> Conversation:
+    """A professional participant closes the conversation; a patient never can."""
+    participant = _participant(user, conversation)
+    if participant.is_patient or not is_professional(user):
+        raise ChatError(_("Seul un professionnel participant peut clore cette conversation."))
+    updated = Conversation.objects.filter(pk=conversation.pk, closed_at__isnull=True).update(
+        closed_at=timezone.now(), closed_by=user
+    )
+    if not updated:
+        raise ChatError(_("Cette conversation est déjà close."))
+    conversation.refresh_from_db()
+    return conversation
+
+
+# --- Retention ---------------------------------------------------------------------------------------
+def retention_days() -> dict[str, int]:
+    """Days a message is kept, per conversation kind (``ENRS_MESSAGING_RETENTION_DAYS``)."""
+    configured = getattr(settings, "ENRS_MESSAGING_RETENTION_DAYS", {})
+    default = int(configured.get("default", 365))
+    return {kind: int(configured.get(kind, default)) for kind in Kind.values}
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    messages: int
+    attachments: int
+    cutoffs: dict[str, str]
+
+
+def purge_expired(*, now: dt.datetime | None = None, dry_run: bool = False) -> PurgeResult:
+    """Delete messages older than their kind's retention (and their files); idempotent."""
+    now = now or timezone.now()
+    total_messages = total_files = 0
+    cutoffs = {}
+    for kind, days in retention_days().items():
+        cutoff = now - dt.timedelta(days=days)
+        cutoffs[kind] = cutoff.isoformat(timespec="seconds")
+        expired = Message.objects.filter(conversation__kind=kind, created_at__lt=cutoff)
+        file_ids = list(expired.exclude(attachment=None).values_list("attachment_id", flat=True))
+        total_messages += expired.count()
+        total_files += len(file_ids)
+        if not dry_run:
+            with transaction.atomic():
+                expired.delete()
+                attachment_store.discard_many(Attachment.objects.filter(pk__in=file_ids))
+    return PurgeResult(total_messages, total_files, cutoffs)
+

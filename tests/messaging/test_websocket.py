@@ -1,0 +1,122 @@
+"""The chat WebSocket against a real Daphne server (in a thread of the test process)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+
+import pytest
+import requests
+from websockets.exceptions import InvalidStatus
+
+from enrs.core.models import AccessEvent
+from enrs.messaging import services
+from enrs.messaging.models import Conversation, Message
+
+from .conftest import session_cookie
+from .wsclient import open_socket, receive, send, subscribe
+
+pytestmark = pytest.mark.django_db(transaction=True)
+Kind = Conversation.Kind
+
+
+@pytest.fixture
+def conversation(doctor, nurse, patient_account):
+    _user, patient = patient_account
+    return services.open_conversation(doctor, kind=Kind.WITH_PATIENT, members=[nurse], patient=patient, title="Suivi")
+
+
+def test_messages_are_acknowledged_after_storage_and_fanned_out(asgi_server, conversation, doctor, patient_account):
+    patient_user, _patient = patient_account
+    trail_before = AccessEvent.objects.count()
+
+    async def scenario():
+        pro = await open_socket(asgi_server.ws_url, session_cookie(doctor))
+        pat = await open_socket(asgi_server.ws_url, session_cookie(patient_user))
+        await subscribe(pro, conversation.pk)
+        await subscribe(pat, conversation.pk)
+        client_id = str(uuid.uuid4())
+        await send(pro, type="send", conversation=conversation.pk, client_id=client_id, body="Bonjour, comment allez-vous ?")
+        ack = await receive(pro, "ack", client_id=client_id)
+        stored = await asyncio.to_thread(lambda: Message.objects.filter(client_id=client_id).count())
+        delivered = await receive(pat, "message", client_id=client_id)
+        # The retry after a lost ack is answered with the same message, stored once, not re-broadcast.
+        await send(pro, type="send", conversation=conversation.pk, client_id=client_id, body="Bonjour, comment allez-vous ?")
+        retry = await receive(pro, "ack", client_id=client_id)
+        await send(pat, type="read", conversation=conversation.pk, seq=delivered["seq"])
+        receipt = await receive(pro, "receipt", user=patient_user.pk)
+        await pro.close()
+        await pat.close()
+        return ack, stored, delivered, retry, receipt
+
+    ack, stored, delivered, retry, receipt = asyncio.run(scenario())
+    assert stored == 1 and ack["seq"] == 1 and not ack["duplicate"]
+    assert delivered["body"] == "Bonjour, comment allez-vous ?" and delivered["sender"] == doctor.pk
+    assert retry["duplicate"] and retry["id"] == ack["id"] and Message.objects.count() == 1
+    assert receipt["seq"] == 1
+    # Two subscriptions to a patient conversation: two trail lines.
+    assert AccessEvent.objects.count() - trail_before == 2
+
+
+def test_closing_over_http_reaches_the_patient_who_can_no_longer_post(asgi_server, conversation, doctor, patient_account):
+    patient_user, _patient = patient_account
+    http = requests.Session()
+    http.cookies.set("sessionid", session_cookie(doctor).split("=", 1)[1])
+    page = http.get(f"{asgi_server.url}/messagerie/{conversation.pk}/", timeout=20)
+    assert page.status_code == 200
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+
+    async def scenario():
+        pat = await open_socket(asgi_server.ws_url, session_cookie(patient_user))
+        await subscribe(pat, conversation.pk)
+        response = await asyncio.to_thread(
+            http.post, f"{asgi_server.url}/messagerie/{conversation.pk}/clore/",
+            data={"csrfmiddlewaretoken": token}, headers={"Referer": asgi_server.url + "/"}, allow_redirects=False, timeout=20,
+        )  # fmt: skip
+        closed = await receive(pat, "closed", conversation=conversation.pk)
+        client_id = str(uuid.uuid4())
+        await send(pat, type="send", conversation=conversation.pk, client_id=client_id, body="Encore une question")
+        error = await receive(pat, "error", client_id=client_id)
+        await pat.close()
+        return response.status_code, closed, error
+
+    status, closed, error = asyncio.run(scenario())
+    assert status == 302 and closed["closed_by"] == doctor.pk
+    assert error["code"] == "closed" and "close" in error["message"]
+    assert not Message.objects.exists()
+
+
+def test_outsiders_and_anonymous_sockets_get_nothing(asgi_server, conversation, outsider):
+    async def scenario():
+        try:
+            await open_socket(asgi_server.ws_url)
+            anonymous_status = 101
+        except InvalidStatus as refused_handshake:  # closed before accept: the handshake is refused
+            anonymous_status = refused_handshake.response.status_code
+        spy = await open_socket(asgi_server.ws_url, session_cookie(outsider))
+        await send(spy, type="subscribe", conversation=conversation.pk)
+        refused = await receive(spy, "error")
+        await send(spy, type="send", conversation=conversation.pk, client_id=str(uuid.uuid4()), body="x")
+        not_subscribed = await receive(spy, "error")
+        await send(spy, type="subscribe", conversation="1 OR 1=1")
+        invalid = await receive(spy, "error")
+        await spy.send("pas du JSON")
+        await spy.close()
+        return anonymous_status, refused, not_subscribed, invalid
+
+    anonymous_status, refused, not_subscribed, invalid = asyncio.run(scenario())
+    assert anonymous_status == 403
+    assert refused["code"] == "forbidden" and "ne participez pas" in refused["message"]
+    assert not_subscribed["code"] == "invalid" and "Abonnez-vous" in not_subscribed["message"]
+    assert invalid["code"] == "invalid"
+    assert not Message.objects.exists()
+
+
+def test_a_foreign_origin_is_refused(asgi_server, doctor):
+    async def scenario():
+        await open_socket(asgi_server.ws_url, session_cookie(doctor), origin="https://attaquant.example")
+
+    with pytest.raises(InvalidStatus) as refused:
+        asyncio.run(scenario())
+    assert refused.value.response.status_code == 403
