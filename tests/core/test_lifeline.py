@@ -3,7 +3,9 @@ import datetime as dt
 from enrs.core import lifeline
 
 
-def test_entries_from_every_provider_come_sorted_by_time():
+def test_entries_from_every_provider_come_sorted_by_time(monkeypatch):
+    # The apps' own providers expect real patients and users: test the registry alone.
+    monkeypatch.setattr(lifeline, "_providers", [])
     paris = dt.timezone(dt.timedelta(hours=1))
     later = lifeline.LifelineEntry(dt.datetime(2026, 12, 1, 9, tzinfo=paris), "rdv", "Consultation")
     earlier = lifeline.LifelineEntry(dt.datetime(2026, 11, 2, 9, tzinfo=paris), "sejour", "Sortie")
