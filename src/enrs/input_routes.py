@@ -101,6 +101,24 @@ INPUT_ROUTES: list[InputRoute] = [
     InputRoute("observatory:dashboard_pdf", "query", user="staff", method="GET"),
     InputRoute("observatory:dashboard_xlsx", "query", user="staff", method="GET"),
     InputRoute("api:send_rpu", "json", response="json"),
+    # Telehealth (issue 8): every action names its object in the form body (ids resolved, then the permission API)
+    InputRoute("telehealth:enrol", "form", user="pro"),
+    InputRoute("telehealth:inr", "form", user="pro"),
+    InputRoute("telehealth:dose", "form", user="pro"),
+    InputRoute("telehealth:wound", "multipart", user="pro"),
+    InputRoute("telehealth:acknowledge", "form", user="pro"),
+    InputRoute("telehealth:submit_questionnaire", "form", user="patient"),
+    InputRoute("telehealth:expertise_new", "multipart", user="pro"),
+    InputRoute("telehealth:expertise_act", "form", user="pro"),
+    InputRoute("telehealth:urgent_new", "form", user="pro"),
+    InputRoute("telehealth:urgent_accept", "form", user="pro"),
+    InputRoute("telehealth:shift_new", "form", user="staff"),
+    InputRoute("telehealth:telesoin", "form", user="pro"),
+    InputRoute("telehealth:meeting_new", "form", user="pro"),
+    InputRoute("telehealth:case_new", "form", user="pro"),
+    InputRoute("telehealth:case_document", "multipart", user="pro"),
+    InputRoute("telehealth:decision", "form", user="pro"),
+    InputRoute("telehealth:acts", "query", user="pro", method="GET"),
 ]
 
 NO_INPUT_ROUTES: dict[str, str] = {
@@ -165,6 +183,21 @@ NO_INPUT_ROUTES: dict[str, str] = {
     "membership:assembly": "detail page for agency administrators (403 otherwise); the id is resolved or 404",
     # Observatory (issue 10)
     "observatory:file_report": "report page; the id is resolved or 404, then the permission API; ?page= falls back to 1",
+    # Telehealth (issue 8)
+    "telehealth:home": "page view, no input",
+    "telehealth:worklist": "page view, no input",
+    "telehealth:enrolment": "detail page; the id is resolved or 404, then the permission API",
+    "telehealth:questionnaire": "form page; the ids are resolved or 404, then the permission API",
+    "telehealth:my_monitoring": "the patient's own page, no input",
+    "telehealth:questionnaire_fhir": "public FHIR Questionnaire definition; unknown codes answer 404",
+    "telehealth:expertise_list": "page view, no input",
+    "telehealth:expertise": "detail page; the id is resolved or 404, then the permission API",
+    "telehealth:expertise_attachment": "file download; the id is resolved or 404, then the permission API",
+    "telehealth:urgent_list": "page view, no input",
+    "telehealth:urgent": "detail page; the id is resolved or 404, then the permission API",
+    "telehealth:meetings": "page view, no input",
+    "telehealth:meeting": "detail page; 404 unless organiser or participant, cases through the permission API",
+    "telehealth:meeting_pdf": "PDF download; 404 unless organiser or participant, cases through the permission API",
 }
 
 # Whole URL namespaces or path prefixes handled elsewhere.

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "enrs.portal",
     "enrs.membership",
     "enrs.observatory",
+    "enrs.telehealth",
     "enrs.demo",
     "enrs.bench",
 ]

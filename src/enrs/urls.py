@@ -27,6 +27,7 @@ urlpatterns = [
     path("oauth/", include("enrs.connectors.urls")),  # OAuth2 token/revoke for connectors
     path("adhesion/", include("enrs.membership.urls")),  # membership, catalogue, quotes
     path("observatoire/", include("enrs.observatory.urls")),  # issue 10: ORU, dashboards
+    path("telesante/", include("enrs.telehealth.urls")),  # issue 8: telehealth (without video yet)
     path("", include("enrs.offer.urls")),  # TODS /tods/ (public) and the care offer /offre/
     path("", include("enrs.portal.urls")),
 ]
