@@ -247,7 +247,7 @@ def questionnaire_fhir(request, programme: str, code: str):
     if questionnaire is None:
         raise Http404
     resource = fhir_resources.questionnaire(definition, questionnaire)
-    return HttpResponse(resource.json(), content_type="application/fhir+json")
+    return HttpResponse(resource.model_dump_json(exclude_none=True), content_type="application/fhir+json")
 
 
 # --- Tele-expertise ---------------------------------------------------------------------------------------
