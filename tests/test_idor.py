@@ -42,6 +42,8 @@ PUBLIC_BY_DESIGN = {
     # API (an outsider gets an empty searchset: tests/identity/feeds/test_fhir_patient.py).
     "fhir:type:Patient": "type-level search, no object id; results filtered by permissions.filter_allowed",
     "fhir:search:Patient": "type-level search, no object id; results filtered by permissions.filter_allowed",
+    "fhir:type:QuestionnaireResponse": "type-level search, no object id; results filtered by permissions.filter_allowed (telehealth)",
+    "fhir:search:QuestionnaireResponse": "type-level search, no object id; results filtered by permissions.filter_allowed (telehealth)",
 }
 # Present only when an OpenID Connect provider is configured (not checked for presence).
 PUBLIC_BY_DESIGN_WHEN_CONFIGURED = {

@@ -85,3 +85,15 @@ def test_acts_page(client, team):
     client.force_login(team["doctor"])
     assert client.get(reverse("telehealth:acts")).status_code == 200
     assert client.get(reverse("telehealth:acts"), {"year": "deux-mille"}).status_code == 400
+
+
+def test_fhir_questionnaire_response_read_and_search(client, team):
+    enrolment = services.enrol(team["doctor"], patient=team["patient"], programme_code="scad-antico", monitoring_doctor=team["doctor"])
+    answer = services.submit_questionnaire(team["patient"].user, enrolment, "antico-hebdo", {"saignement": "non", "oubli": "2"})
+    client.force_login(team["doctor"])
+    body = client.get(f"/fhir/QuestionnaireResponse/{answer.pk}").json()
+    assert body["resourceType"] == "QuestionnaireResponse" and body["subject"]["reference"] == f"Patient/{team['patient'].pk}"
+    assert AccessEvent.objects.filter(channel="fhir", object_type="telehealth.Enrolment").exists()
+    client.force_login(builders.professional("curieux"))
+    assert client.get(f"/fhir/QuestionnaireResponse/{answer.pk}").status_code == 404
+    assert client.get("/fhir/QuestionnaireResponse").json()["total"] == 0
