@@ -16,6 +16,7 @@ from enrs.core import permissions
 from enrs.core.lifeline import LifelineEntry
 from enrs.directory import selectors as directory_selectors
 from enrs.directory.models import Organisation, PracticeSituation
+from enrs.identity.models import Patient
 from enrs.telehealth import config
 from enrs.telehealth.models import (
     Act,
@@ -168,6 +169,8 @@ def act_counts(user, *, year: int) -> list[dict]:
 # --- Life line ----------------------------------------------------------------------------------------------
 def lifeline_entries(patient, user):
     """Telemonitoring enrolments and answered tele-expertises of ``patient`` that ``user`` may read."""
+    if not isinstance(patient, Patient) or patient.pk is None or not getattr(user, "is_authenticated", False):
+        return []  # the registry is shared: other callers (and the kernel's tests) may pass anything
     entries = []
     for enrolment in permissions.filter_allowed(user, "read", Enrolment.objects.filter(patient=patient)):
         permissions.require(user, "read", enrolment, channel="web")  # trailed, as every provider must
