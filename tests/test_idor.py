@@ -44,6 +44,8 @@ PUBLIC_BY_DESIGN = {
     "fhir:search:Patient": "type-level search, no object id; results filtered by permissions.filter_allowed",
     "fhir:type:Appointment": "type-level search, no object id; results filtered by permissions.filter_allowed",
     "fhir:search:Appointment": "type-level search, no object id; results filtered by permissions.filter_allowed",
+    "fhir:type:QuestionnaireResponse": "type-level search, no object id; results filtered by permissions.filter_allowed (telehealth)",
+    "fhir:search:QuestionnaireResponse": "type-level search, no object id; results filtered by permissions.filter_allowed (telehealth)",
 }
 # Present only when an OpenID Connect provider is configured (not checked for presence).
 PUBLIC_BY_DESIGN_WHEN_CONFIGURED = {

@@ -120,6 +120,24 @@ INPUT_ROUTES: list[InputRoute] = [
     InputRoute("messaging:worklist", "query", user="pro", method="GET"),
     InputRoute("messaging:new_request", "form", user="pro", kwargs={"code": "avis-specialise"}),
     InputRoute("messaging:mssante", "multipart", user="pro"),
+    # Telehealth (issue 8): every action names its object in the form body (ids resolved, then the permission API)
+    InputRoute("telehealth:enrol", "form", user="pro"),
+    InputRoute("telehealth:inr", "form", user="pro"),
+    InputRoute("telehealth:dose", "form", user="pro"),
+    InputRoute("telehealth:wound", "multipart", user="pro"),
+    InputRoute("telehealth:acknowledge", "form", user="pro"),
+    InputRoute("telehealth:submit_questionnaire", "form", user="patient"),
+    InputRoute("telehealth:expertise_new", "multipart", user="pro"),
+    InputRoute("telehealth:expertise_act", "form", user="pro"),
+    InputRoute("telehealth:urgent_new", "form", user="pro"),
+    InputRoute("telehealth:urgent_accept", "form", user="pro"),
+    InputRoute("telehealth:shift_new", "form", user="staff"),
+    InputRoute("telehealth:telesoin", "form", user="pro"),
+    InputRoute("telehealth:meeting_new", "form", user="pro"),
+    InputRoute("telehealth:case_new", "form", user="pro"),
+    InputRoute("telehealth:case_document", "multipart", user="pro"),
+    InputRoute("telehealth:decision", "form", user="pro"),
+    InputRoute("telehealth:acts", "query", user="pro", method="GET"),
 ]
 
 NO_INPUT_ROUTES: dict[str, str] = {
@@ -205,6 +223,21 @@ NO_INPUT_ROUTES: dict[str, str] = {
     "messaging:close": "POST without fields on one conversation (CSRF-protected); refusals tested in tests/messaging/",
     "messaging:request_status": "form on one request: malformed input swept in tests/messaging/test_views.py",
     "messaging:request_comment": "form on one request: malformed input swept in tests/messaging/test_views.py",
+    # Telehealth (issue 8)
+    "telehealth:home": "page view, no input",
+    "telehealth:worklist": "page view, no input",
+    "telehealth:enrolment": "detail page; the id is resolved or 404, then the permission API",
+    "telehealth:questionnaire": "form page; the ids are resolved or 404, then the permission API",
+    "telehealth:my_monitoring": "the patient's own page, no input",
+    "telehealth:questionnaire_fhir": "public FHIR Questionnaire definition; unknown codes answer 404",
+    "telehealth:expertise_list": "page view, no input",
+    "telehealth:expertise": "detail page; the id is resolved or 404, then the permission API",
+    "telehealth:expertise_attachment": "file download; the id is resolved or 404, then the permission API",
+    "telehealth:urgent_list": "page view, no input",
+    "telehealth:urgent": "detail page; the id is resolved or 404, then the permission API",
+    "telehealth:meetings": "page view, no input",
+    "telehealth:meeting": "detail page; 404 unless organiser or participant, cases through the permission API",
+    "telehealth:meeting_pdf": "PDF download; 404 unless organiser or participant, cases through the permission API",
 }
 
 # Whole URL namespaces or path prefixes handled elsewhere.

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "enrs.portal",
     "enrs.membership",
     "enrs.observatory",
+    "enrs.telehealth",
     "enrs.demo",
     "enrs.bench",
     "enrs.agenda",  # issue 6: shared agendas and e-RDV

@@ -30,6 +30,7 @@ urlpatterns = [
     path("observatoire/", include("enrs.observatory.urls")),  # issue 10: ORU, dashboards
     path("rdv/", include("enrs.agenda.urls")),  # issue 6: shared agendas, e-RDV
     path("", include("enrs.messaging.urls")),  # issue 7: /messagerie/, /demandes/, /mssante/
+    path("telesante/", include("enrs.telehealth.urls")),  # issue 8: telehealth (without video yet)
     path("", include("enrs.offer.urls")),  # TODS /tods/ (public) and the care offer /offre/
     path("", include("enrs.portal.urls")),
 ]
