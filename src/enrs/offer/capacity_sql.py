@@ -59,7 +59,7 @@ def _names(vendor: str) -> dict[str, str]:
     }
 
 
-def _moment(value) -> dt.datetime:
+def moment(value) -> dt.datetime:
     """A datetime read by a raw cursor: SQLite gives naive UTC (or text), PostgreSQL aware."""
     if isinstance(value, str):
         value = parse_datetime(value)
@@ -78,7 +78,7 @@ def stored_figures(place_id: int, keys: list[tuple[int, int, int]]) -> dict[tupl
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return {(nature, status, temporality): StoredFigure(pk, count, _moment(updated_at))
+    return {(nature, status, temporality): StoredFigure(pk, count, moment(updated_at))
             for pk, nature, status, temporality, count, updated_at in rows}
 
 

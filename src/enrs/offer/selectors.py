@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from enrs.core.text import fold
 from enrs.directory import selectors as directory_selectors
-from enrs.offer import geo, nomenclatures, text
+from enrs.offer import capacity_sql, geo, nomenclatures, text
 from enrs.offer.models import Capacity, CodeSystem, Commune, Concept, Offer, OfferTerm, Place, TelehealthOffer
 from enrs.offer import services
 from enrs.offer.services import staleness
@@ -175,7 +175,7 @@ MAX_ID_LIST = 5_000
 def _many_valued_counts(found: OfferFilter, ids: list[int]) -> tuple[dict[int, int], dict[str, int]]:
     """Matches by public and by telehealth kind, in one round trip (two ``GROUP BY``)."""
     if len(ids) <= MAX_ID_LIST:
-        inside, params = "IN (%s)" % ",".join(str(int(pk)) for pk in ids), ()  # database ids: integers, inlined
+        inside, params = f"IN ({_id_list(ids)})", ()
     else:
         inside, params = f"IN (SELECT o.id FROM {_table(Offer)} o WHERE {found.where})", found.params
     sql = (
@@ -264,19 +264,30 @@ class SearchResult:
         self.total = self.facets.total
 
 
+def _id_list(ids) -> str:
+    """Database ids inlined in SQL (integers: nothing to escape, no parameter limit)."""
+    return ",".join(str(int(pk)) for pk in ids)
+
+
 def capacity_by_place(place_ids) -> dict[int, PlaceCapacity]:
     """Current available and installed beds/places of each place, with their staleness."""
+    place_ids = list(place_ids)
+    if not place_ids:
+        return {}
     statuses = services.active_codes("capacity_status")
     available, installed = statuses[nomenclatures.AVAILABLE].pk, statuses[nomenclatures.INSTALLED].pk
     current = services.active_codes("temporality")[nomenclatures.CURRENT].pk
-    rows = Capacity.objects.filter(place_id__in=list(place_ids), temporality_id=current, status_id__in=[available, installed]).values_list(
-        "place_id", "status_id", "count", "updated_at"
+    rows = _fetch(
+        f"SELECT place_id, status_id, count, updated_at FROM {_table(Capacity)}"
+        f" WHERE place_id IN ({_id_list(place_ids)}) AND temporality_id = %s AND status_id IN (%s, %s)",
+        (current, available, installed),
     )
     grouped: dict[int, dict] = defaultdict(lambda: {"available": None, "installed": None, "oldest": None})
     for place_id, status, count, updated_at in rows:
         entry = grouped[place_id]
         key = "available" if status == available else "installed"
         entry[key] = (entry[key] or 0) + count
+        updated_at = capacity_sql.moment(updated_at)
         entry["oldest"] = updated_at if entry["oldest"] is None else min(entry["oldest"], updated_at)
     threshold = timezone.now() - staleness()
     return {
@@ -286,23 +297,31 @@ def capacity_by_place(place_ids) -> dict[int, PlaceCapacity]:
     }
 
 
-ROW_COLUMNS = ("pk", "identifier", "name", "establishment__name", "city", "latitude", "longitude", "activity__label",
-               "care_mode__label", "place_id")
 TELEHEALTH_LABELS = dict(TelehealthOffer.Kind.choices)
 
 
+def _page_values(page_ids: list[int]) -> dict[int, tuple]:
+    establishment = _table(Offer._meta.get_field("establishment").related_model)  # the directory's table, read only
+    sql = (f"SELECT o.id, o.identifier, o.name, e.name, o.city, o.latitude, o.longitude, o.activity_id, o.care_mode_id, o.place_id"
+           f" FROM {_table(Offer)} o JOIN {establishment} e ON e.id = o.establishment_id WHERE o.id IN ({_id_list(page_ids)})")
+    return {row[0]: row for row in _fetch(sql, ())}
+
+
 def _rows(page_ids: list[int], centre: geo.Point | None) -> list[OfferRow]:
-    values = {row[0]: row for row in Offer.objects.filter(pk__in=page_ids).order_by().values_list(*ROW_COLUMNS)}
+    if not page_ids:
+        return []
+    values = _page_values(page_ids)
     kinds: dict[int, list[str]] = defaultdict(list)
-    for offer_id, kind in TelehealthOffer.objects.filter(offer_id__in=page_ids).order_by("kind").values_list("offer_id", "kind"):
+    for offer_id, kind in _fetch(f"SELECT offer_id, kind FROM {_table(TelehealthOffer)} WHERE offer_id IN ({_id_list(page_ids)}) ORDER BY kind", ()):
         kinds[offer_id].append(str(TELEHEALTH_LABELS[kind]))
     capacities = capacity_by_place({values[pk][9] for pk in page_ids if values[pk][9]})
+    concepts = _concepts_by_pk({code for pk in page_ids for code in values[pk][7:9]})
     rows = []
     for pk in page_ids:
         _pk, identifier, name, establishment, city, lat, lon, activity, care_mode, place_id = values[pk]
         distance = geo.haversine_km(centre, geo.Point(lat, lon)) if centre is not None and lat is not None and lon is not None else None
-        rows.append(OfferRow(pk, identifier, name, establishment, city, lat, lon, activity, care_mode, place_id,
-                             tuple(kinds[pk]), distance, capacities.get(place_id)))
+        rows.append(OfferRow(pk, identifier, name, establishment, city, lat, lon, concepts[activity].label, concepts[care_mode].label,
+                             place_id, tuple(kinds[pk]), distance, capacities.get(place_id)))
     return rows
 
 
