@@ -3,6 +3,7 @@ and the asynchronous commit of capacity-only transactions on PostgreSQL."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -45,16 +46,15 @@ def test_the_upsert_never_lets_an_older_figure_replace_a_newer_one(region):
     place = region["places"]["bayeux"]
     newer = timezone.now() - dt.timedelta(minutes=5)
     stored = services.update_capacity(place, figure(8, newer)).obj
-    late = Capacity(place=place, capacity_type=stored.capacity_type, status=stored.status, temporality=stored.temporality,
-                    count=99, source_type=stored.source_type, updated_at=newer - dt.timedelta(minutes=1),
-                    received_at=timezone.now(), channel="api", departement=place.departement)
+    late = dataclasses.replace(stored, count=99, updated_at=newer - dt.timedelta(minutes=1), pk=None)
     capacity_sql.upsert([late])
     assert Capacity.objects.values_list("count", "updated_at").get(place=place) == (8, newer)
     late.updated_at = newer + dt.timedelta(minutes=1)
     capacity_sql.upsert([late])
     assert Capacity.objects.values_list("count", "updated_at").get(place=place) == (99, newer + dt.timedelta(minutes=1))
-    assert capacity_sql.stored_figures(place.pk, [(stored.capacity_type_id, stored.status_id, stored.temporality_id)]) == {
-        (stored.capacity_type_id, stored.status_id, stored.temporality_id): capacity_sql.StoredFigure(stored.pk, 99, newer + dt.timedelta(minutes=1))
+    assert late.pk == stored.pk
+    assert capacity_sql.stored_figures(place.pk, [stored.key]) == {
+        stored.key: capacity_sql.StoredFigure(stored.pk, 99, newer + dt.timedelta(minutes=1))
     }
 
 

@@ -26,7 +26,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from enrs.offer.models import Capacity
+from enrs.offer.models import Capacity, Concept
 
 KEY_FIELDS = ("place", "capacity_type", "status", "temporality")
 VALUE_FIELDS = ("count", "source_type", "temporary_assignment", "gender", "crisis_type", "updated_at", "received_at",
@@ -40,23 +40,67 @@ class StoredFigure:
     updated_at: dt.datetime
 
 
-def _column(name: str) -> str:
-    return connection.ops.quote_name(Capacity._meta.get_field(name).column)
+@dataclass
+class Figure:
+    """A capacity figure as written (a plain object: building model instances was a
+    large share of the time of an update). Coded values are ``Concept`` instances."""
+
+    place_id: int
+    capacity_type: Concept
+    status: Concept
+    temporality: Concept
+    count: int
+    source_type: Concept
+    temporary_assignment: Concept | None
+    gender: Concept | None
+    crisis_type: Concept | None
+    updated_at: dt.datetime
+    received_at: dt.datetime
+    updated_by_id: int | None
+    channel: str
+    departement: str
+    pk: int | None = None
+
+    @property
+    def key(self) -> tuple[int, int, int]:
+        return (self.capacity_type.pk, self.status.pk, self.temporality.pk)
+
+    def row(self, adapt) -> tuple:
+        """Values in the order of ``KEY_FIELDS + VALUE_FIELDS`` (``adapt``: the database's datetime adapter)."""
+        optional = lambda concept: concept.pk if concept is not None else None  # noqa: E731
+        return (
+            self.place_id, *self.key, self.count, self.source_type.pk, optional(self.temporary_assignment), optional(self.gender),
+            optional(self.crisis_type), adapt(self.updated_at), adapt(self.received_at), self.updated_by_id, self.channel, self.departement,
+        )
+
+
+@dataclass(frozen=True)
+class _Statements:
+    read: str
+    read_one: str
+    upsert_head: str
+    row: str
+    upsert_tail: str
 
 
 @lru_cache(maxsize=4)
-def _names(vendor: str) -> dict[str, str]:
-    """Table and column names, quoted once (per database vendor)."""
-    key = [_column(name) for name in KEY_FIELDS]
-    values = [_column(name) for name in VALUE_FIELDS]
-    table = connection.ops.quote_name(Capacity._meta.db_table)
-    updated_at = _column("updated_at")
-    return {
-        "table": table, "columns": ", ".join(key + values), "width": str(len(key) + len(values)),
-        "key": ", ".join(key), "set": ", ".join(f"{c} = excluded.{c}" for c in values), "updated_at": updated_at,
-        "read": f"SELECT {_column('id')}, {', '.join(key[1:])}, {_column('count')}, {updated_at} FROM {table} WHERE {key[0]} = %s",
-        "one": " AND ".join(f"{c} = %s" for c in key[1:]),
-    }
+def _statements(vendor: str) -> _Statements:
+    """The SQL texts, built once per database vendor."""
+    quote = connection.ops.quote_name
+    column = lambda name: quote(Capacity._meta.get_field(name).column)  # noqa: E731
+    key, values = [column(name) for name in KEY_FIELDS], [column(name) for name in VALUE_FIELDS]
+    table, updated_at, pk = quote(Capacity._meta.db_table), column("updated_at"), column("id")
+    read = f"SELECT {pk}, {', '.join(key[1:])}, {column('count')}, {updated_at} FROM {table} WHERE {key[0]} = %s"
+    return _Statements(
+        read=read,
+        read_one=f"{read} AND " + " AND ".join(f"{c} = %s" for c in key[1:]),
+        upsert_head=f"INSERT INTO {table} ({', '.join(key + values)}) VALUES ",
+        row="(" + ", ".join(["%s"] * (len(key) + len(values))) + ")",
+        upsert_tail=(
+            f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in values)}"
+            f" WHERE {table}.{updated_at} <= excluded.{updated_at} RETURNING {pk}, {', '.join(key[1:])}"
+        ),
+    )
 
 
 def moment(value) -> dt.datetime:
@@ -69,10 +113,8 @@ def moment(value) -> dt.datetime:
 def stored_figures(place_id: int, keys: list[tuple[int, int, int]]) -> dict[tuple[int, int, int], StoredFigure]:
     """The stored figures of a place by ``(nature, status, temporality)`` ids (only the
     one asked when there is one key), locked until the end of the transaction."""
-    names = _names(connection.vendor)
-    sql, params = names["read"], [place_id]
-    if len(keys) == 1:
-        sql, params = f"{sql} AND {names['one']}", [place_id, *keys[0]]
+    statements = _statements(connection.vendor)
+    sql, params = (statements.read_one, (place_id, *keys[0])) if len(keys) == 1 else (statements.read, (place_id,))
     if connection.features.has_select_for_update:
         sql += " FOR UPDATE"
     with connection.cursor() as cursor:
@@ -82,32 +124,19 @@ def stored_figures(place_id: int, keys: list[tuple[int, int, int]]) -> dict[tupl
             for pk, nature, status, temporality, count, updated_at in rows}
 
 
-def _row(obj: Capacity) -> list:
-    adapt = connection.ops.adapt_datetimefield_value
-    return [
-        obj.place_id, obj.capacity_type_id, obj.status_id, obj.temporality_id, obj.count, obj.source_type_id,
-        obj.temporary_assignment_id, obj.gender_id, obj.crisis_type_id, adapt(obj.updated_at), adapt(obj.received_at),
-        obj.updated_by_id, obj.channel, obj.departement,
-    ]
-
-
-def upsert(figures: list[Capacity]) -> None:
-    """Insert or update ``figures`` in one statement; sets the primary key of new ones."""
+def upsert(figures: list[Figure]) -> None:
+    """Insert or update ``figures`` in one statement (never over a newer stored figure);
+    sets the primary key of the new ones."""
     if not figures:
         return
-    names = _names(connection.vendor)
-    placeholders = "(" + ", ".join(["%s"] * int(names["width"])) + ")"
-    sql = (
-        f"INSERT INTO {names['table']} ({names['columns']}) VALUES {', '.join([placeholders] * len(figures))}"
-        f" ON CONFLICT ({names['key']}) DO UPDATE SET {names['set']}"
-        f" WHERE {names['table']}.{names['updated_at']} <= excluded.{names['updated_at']}"
-        f" RETURNING {_column('id')}, {_column('capacity_type')}, {_column('status')}, {_column('temporality')}"
-    )
+    statements = _statements(connection.vendor)
+    adapt = connection.ops.adapt_datetimefield_value
+    sql = statements.upsert_head + ", ".join([statements.row] * len(figures)) + statements.upsert_tail
     with connection.cursor() as cursor:
-        cursor.execute(sql, [value for obj in figures for value in _row(obj)])
+        cursor.execute(sql, [value for figure in figures for value in figure.row(adapt)])
         ids = {tuple(row[1:]): row[0] for row in cursor.fetchall()}
-    for obj in figures:
-        obj.pk = ids.get((obj.capacity_type_id, obj.status_id, obj.temporality_id), obj.pk)
+    for figure in figures:
+        figure.pk = ids.get(figure.key, figure.pk)
 
 
 def async_commit_allowed() -> bool:

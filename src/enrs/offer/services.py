@@ -32,7 +32,6 @@ from enrs.directory import selectors as directory_selectors
 from enrs.directory import services as directory_services
 from enrs.offer import capacity_sql, geo, nomenclatures, text
 from enrs.offer.models import (
-    Capacity,
     Closure,
     CodeSystem,
     Commune,
@@ -596,7 +595,8 @@ def clean_capacity(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def update_capacity(place: Place, data: dict[str, Any], *, user=None, channel: str = "formulaire") -> UpsertResult:
-    """Store one capacity figure; a figure older than the stored one is refused."""
+    """Store one capacity figure; a figure older than the stored one is refused.
+    The result's ``obj`` is the figure as written (``capacity_sql.Figure``, with its id)."""
     return _store_capacities(place, [clean_capacity(data)], user, channel, numbered=False)[0]
 
 
@@ -634,9 +634,8 @@ def _store_capacities(place: Place, cleaned: list[dict[str, Any]], user, channel
         stored = capacity_sql.stored_figures(place.pk, [_capacity_key(row) for row in cleaned])
         results, writes = [], []
         for index, row in enumerate(cleaned, start=1):
-            obj = Capacity(place=place, capacity_type=row["capacity_type"], status=row["status"], temporality=row["temporality"],
-                           **_capacity_values(place, row, user, channel))
-            current = stored.get(_capacity_key(row))
+            obj = _figure(place, row, user, channel)
+            current = stored.get(obj.key)
             if current is None:
                 status = "created"
             elif row["updated_at"] < current.updated_at:
@@ -652,12 +651,16 @@ def _store_capacities(place: Place, cleaned: list[dict[str, Any]], user, channel
     return results
 
 
-def _capacity_values(place: Place, cleaned: dict[str, Any], user, channel: str) -> dict[str, Any]:
-    return {
-        **{name: cleaned[name] for name in ("count", "source_type", "temporary_assignment", "gender", "crisis_type", "updated_at")},
-        "updated_by": user if getattr(user, "is_authenticated", False) else None,
-        "channel": channel[:20], "departement": place.departement, "received_at": timezone.now(),
-    }
+def _figure(place: Place, cleaned: dict[str, Any], user, channel: str) -> capacity_sql.Figure:
+    return capacity_sql.Figure(
+        place_id=place.pk, **{name: cleaned[name] for name in CAPACITY_CLEANED_FIELDS},
+        received_at=timezone.now(), updated_by_id=user.pk if getattr(user, "is_authenticated", False) else None,
+        channel=channel[:20], departement=place.departement,
+    )
+
+
+CAPACITY_CLEANED_FIELDS = ("capacity_type", "status", "temporality", "count", "source_type", "temporary_assignment", "gender",
+                           "crisis_type", "updated_at")
 
 
 def _older_message(last: dt.datetime) -> str:
