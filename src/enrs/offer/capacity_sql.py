@@ -139,6 +139,72 @@ def upsert(figures: list[Figure]) -> None:
         figure.pk = ids.get(figure.key, figure.pk)
 
 
+# --- PostgreSQL: the whole batch in one statement ---------------------------------------------
+# Each round trip to the server costs a wake-up of both processes, a large share of an
+# update on a loaded machine. On PostgreSQL the read, the checks and the write are one
+# statement (data-modifying CTE), with no transaction or savepoint around it (a single
+# statement is atomic): ``old`` reads and locks the stored figures of the keys sent;
+# ``written`` inserts or updates the new and changed figures, and writes NOTHING when
+# one figure of the batch is older than the stored one (the service then reports it:
+# all or nothing without a savepoint); ``durability`` relaxes the commit when asked.
+@lru_cache(maxsize=64)
+def _one_statement_sql(rows: int) -> str:
+    quote = connection.ops.quote_name
+    fields = [Capacity._meta.get_field(name) for name in KEY_FIELDS + VALUE_FIELDS]
+    columns = [quote(field.column) for field in fields]
+    key, values = columns[: len(KEY_FIELDS)], columns[len(KEY_FIELDS) :]
+    table, pk, count, updated_at = (quote(Capacity._meta.db_table), quote("id"), quote("count"), quote("updated_at"))
+    typed_row = "(" + ", ".join(f"%s::{field.db_type(connection)}" for field in fields) + ")"
+    same_key = lambda a, b: " AND ".join(f"{a}.{c} = {b}.{c}" for c in key)  # noqa: E731
+    return f"""
+WITH durability AS (
+    SELECT set_config('synchronous_commit', 'off', true) WHERE %s::boolean
+), new ({", ".join(columns)}) AS (
+    VALUES {", ".join([typed_row] * rows)}
+), old AS (
+    SELECT c.{pk}, {", ".join(f"c.{c}" for c in key[1:])}, c.{count}, c.{updated_at}
+    FROM {table} c JOIN new n ON {same_key("c", "n")} FOR UPDATE OF c
+), written AS (
+    INSERT INTO {table} ({", ".join(columns)})
+    SELECT {", ".join(f"n.{c}" for c in columns)} FROM new n
+    WHERE NOT EXISTS (SELECT 1 FROM old o JOIN new m ON {" AND ".join(f"o.{c} = m.{c}" for c in key[1:])} WHERE o.{updated_at} > m.{updated_at})
+      AND NOT EXISTS (SELECT 1 FROM old o WHERE {" AND ".join(f"o.{c} = n.{c}" for c in key[1:])}
+                      AND o.{updated_at} = n.{updated_at} AND o.{count} = n.{count})
+    ON CONFLICT ({", ".join(key)}) DO UPDATE SET {", ".join(f"{c} = excluded.{c}" for c in values)}
+    WHERE {table}.{updated_at} <= excluded.{updated_at}
+    RETURNING {pk}, {", ".join(key[1:])}
+)
+SELECT 'old', {pk}, {", ".join(key[1:])}, {count}, {updated_at} FROM old
+UNION ALL SELECT 'new', {pk}, {", ".join(key[1:])}, NULL, NULL FROM written
+UNION ALL SELECT 'durability', NULL, NULL, NULL, NULL, NULL, NULL FROM durability
+"""
+
+
+def store_in_one_statement(place_id: int, figures: list[Figure], *, relax: bool) -> dict[tuple[int, int, int], StoredFigure]:
+    """PostgreSQL: check and write a place's figures in one statement (see above).
+
+    Returns the figures stored *before* (by key); sets the primary key of the figures
+    written. Nothing is written if one figure is older than the stored one."""
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [relax, *(value for figure in figures for value in figure.row(adapt))]
+    with connection.cursor() as cursor:
+        cursor.execute(_one_statement_sql(len(figures)), params)
+        rows = cursor.fetchall()
+    before, written = {}, {}
+    for kind, pk, nature, status, temporality, count, updated_at in rows:
+        if kind == "old":
+            before[(nature, status, temporality)] = StoredFigure(pk, count, moment(updated_at))
+        elif kind == "new":
+            written[(nature, status, temporality)] = pk
+    for figure in figures:
+        figure.pk = written.get(figure.key, figure.pk)
+    return before
+
+
+def in_one_statement() -> bool:
+    return connection.vendor == "postgresql"
+
+
 def async_commit_allowed() -> bool:
     return bool(getattr(settings, "ENRS_OFFER_CAPACITY_ASYNC_COMMIT", True))
 

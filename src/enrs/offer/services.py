@@ -625,29 +625,37 @@ def _capacity_key(cleaned: dict[str, Any]) -> tuple[int, int, int]:
 
 
 def _store_capacities(place: Place, cleaned: list[dict[str, Any]], user, channel: str, *, numbered: bool) -> list[UpsertResult]:
-    """Compare with the stored figures (locked on PostgreSQL), refuse any older one, then
-    write the new and changed figures in one ``INSERT … ON CONFLICT DO UPDATE``."""
+    """Compare with the stored figures, refuse any older one, write the new and changed
+    ones: on PostgreSQL in one statement, elsewhere one locked read then one
+    ``INSERT … ON CONFLICT DO UPDATE`` in a transaction (see ``capacity_sql``)."""
+    figures = [_figure(place, row, user, channel) for row in cleaned]
     alone = capacity_sql.outside_any_transaction()
+    if capacity_sql.in_one_statement():
+        stored = capacity_sql.store_in_one_statement(place.pk, figures, relax=alone and capacity_sql.async_commit_allowed())
+        return _capacity_results(figures, stored, numbered)
     with transaction.atomic():
         if alone:
             capacity_sql.relax_durability()
-        stored = capacity_sql.stored_figures(place.pk, [_capacity_key(row) for row in cleaned])
-        results, writes = [], []
-        for index, row in enumerate(cleaned, start=1):
-            obj = _figure(place, row, user, channel)
-            current = stored.get(obj.key)
-            if current is None:
-                status = "created"
-            elif row["updated_at"] < current.updated_at:
-                field = f"{index}.updated_at" if numbered else "updated_at"
-                raise ValidationError({field: [_older_message(current.updated_at)]})
-            else:
-                obj.pk = current.pk
-                status = "unchanged" if (row["updated_at"], row["count"]) == (current.updated_at, current.count) else "updated"
-            if status != "unchanged":
-                writes.append(obj)
-            results.append(UpsertResult(status, obj))
-        capacity_sql.upsert(writes)
+        stored = capacity_sql.stored_figures(place.pk, [figure.key for figure in figures])
+        results = _capacity_results(figures, stored, numbered)
+        capacity_sql.upsert([result.obj for result in results if result.status != "unchanged"])
+    return results
+
+
+def _capacity_results(figures: list[capacity_sql.Figure], stored: dict, numbered: bool) -> list[UpsertResult]:
+    """created / updated / unchanged for each figure against the stored ones; an older
+    figure refuses the whole batch (``ValidationError`` naming its row)."""
+    results = []
+    for index, figure in enumerate(figures, start=1):
+        current = stored.get(figure.key)
+        if current is None:
+            status = "created"
+        elif figure.updated_at < current.updated_at:
+            raise ValidationError({f"{index}.updated_at" if numbered else "updated_at": [_older_message(current.updated_at)]})
+        else:
+            figure.pk = current.pk
+            status = "unchanged" if (figure.updated_at, figure.count) == (current.updated_at, current.count) else "updated"
+        results.append(UpsertResult(status, figure))
     return results
 
 
