@@ -178,7 +178,7 @@ def _timed_batches(rng: random.Random, options, places: dict) -> dict[str, Any]:
 
 
 COMMITTED_PLACES = 50
-COMMITTED_FINESS = finess_complete("149999990")
+COMMITTED_FINESS = finess_complete("14999999")
 
 
 def _committed_places() -> list:
