@@ -1,17 +1,19 @@
 """The capacity writes in SQL: the hot path of the capacity module.
 
 Systems push figures often (every few minutes, for every place of a region), so a
-figure costs a fixed, small number of statements whatever the batch size, the same
-text on SQLite (3.35 or later) and PostgreSQL:
+call costs a fixed, small number of statements whatever the batch size:
 
-- one read of the stored figures of the place for the keys sent, ``FOR UPDATE`` on
-  PostgreSQL (the rules of ``services._store_capacities`` are checked against it);
-- one ``INSERT … ON CONFLICT (place, nature, status, temporality) DO UPDATE`` for
-  every new or changed figure of the batch, which never lets an older figure
-  overwrite a newer one (``WHERE stored.updated_at <= excluded.updated_at``), even
-  against a concurrent writer that inserted the same key after the read.
+- PostgreSQL: ONE statement (``store_in_one_statement``, a data-modifying CTE) that
+  reads and locks the stored figures of the keys sent, writes the new and changed ones,
+  and writes nothing when one of them is older than the stored figure;
+- SQLite (3.35 or later): one read of the stored figures (``stored_figures``), then one
+  ``upsert`` statement, in a transaction (round trips cost nothing in-process).
 
-A capacity transaction of its own commits asynchronously on PostgreSQL
+Both write with ``INSERT … ON CONFLICT (place, nature, status, temporality) DO UPDATE
+… WHERE stored.updated_at <= excluded.updated_at``: an older figure never overwrites a
+newer one, even against a concurrent writer that inserted the same key after the read.
+
+A capacity update made outside any transaction commits asynchronously on PostgreSQL
 (docs/decisions/0003-capacity-async-commit.md, ``ENRS_OFFER_CAPACITY_ASYNC_COMMIT``).
 """
 
@@ -211,11 +213,3 @@ def async_commit_allowed() -> bool:
 
 def outside_any_transaction() -> bool:
     return connection.get_autocommit()
-
-
-def relax_durability() -> None:
-    """For a transaction holding only capacity figures (opened by the capacity service
-    outside any other): PostgreSQL commits it without waiting for the WAL flush."""
-    if connection.vendor == "postgresql" and async_commit_allowed():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('synchronous_commit', 'off', true)")

@@ -629,13 +629,11 @@ def _store_capacities(place: Place, cleaned: list[dict[str, Any]], user, channel
     ones: on PostgreSQL in one statement, elsewhere one locked read then one
     ``INSERT … ON CONFLICT DO UPDATE`` in a transaction (see ``capacity_sql``)."""
     figures = [_figure(place, row, user, channel) for row in cleaned]
-    alone = capacity_sql.outside_any_transaction()
     if capacity_sql.in_one_statement():
-        stored = capacity_sql.store_in_one_statement(place.pk, figures, relax=alone and capacity_sql.async_commit_allowed())
+        relax = capacity_sql.outside_any_transaction() and capacity_sql.async_commit_allowed()
+        stored = capacity_sql.store_in_one_statement(place.pk, figures, relax=relax)
         return _capacity_results(figures, stored, numbered)
     with transaction.atomic():
-        if alone:
-            capacity_sql.relax_durability()
         stored = capacity_sql.stored_figures(place.pk, [figure.key for figure in figures])
         results = _capacity_results(figures, stored, numbered)
         capacity_sql.upsert([result.obj for result in results if result.status != "unchanged"])
