@@ -187,7 +187,9 @@ class Offer(Timestamped):
         verbose_name_plural = _("offres opérationnelles")
         indexes = [
             models.Index(fields=["latitude", "longitude"], name="offer_lat_lon"),
-            models.Index(fields=["activity", "care_mode"], name="offer_activity_mode"),
+            # Multi-criteria + radius: the box's latitude range is sought inside (activity, care
+            # mode) and the longitude checked in the index, so only offers in the box are read.
+            models.Index(fields=["activity", "care_mode", "latitude", "longitude"], name="offer_activity_mode_geo"),
             models.Index(fields=["name"], name="offer_name"),
         ]
 

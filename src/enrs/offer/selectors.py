@@ -1,17 +1,17 @@
 """Reads of the care-offer directory: the TODS search, facets, capacity views.
 
-The search is one queryset built from the criteria, the same SQL on SQLite and
-PostgreSQL:
+The search is one SQL filter built from the criteria (written by hand: it is the hot
+path, see ``offer_filter``), the same text on SQLite and PostgreSQL:
 
-- coded criteria are equalities on indexed foreign keys, or ``pk IN`` sub-queries
+- coded criteria are equalities on indexed foreign keys, or ``id IN`` sub-queries
   for the many-valued ones (public, equipment, specialisation, telehealth);
-- each full-text word is a ``pk IN (offers having this stemmed term)`` on the
+- each full-text word is an ``id IN (offers having this stemmed term)`` on the
   indexed ``OfferTerm`` table (see ``enrs.offer.text``);
 - a radius is a bounding box on the indexed latitude/longitude, then the exact
   great-circle test as a dot product of unit vectors (``enrs.offer.geo``),
   ordered by that dot product, i.e. by distance;
-- facets are ``GROUP BY`` counts over the same queryset (counts within the
-  current results).
+- facets are counted within the current results: the single-valued ones from the
+  matching rows, public and telehealth by two ``GROUP BY`` in one statement.
 """
 
 from __future__ import annotations
@@ -21,13 +21,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, ExpressionWrapper, F, FloatField, Prefetch, Q, QuerySet, Sum, Value
+from django.db import connection
+from django.db.models import Count, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from enrs.core.text import fold
 from enrs.directory import selectors as directory_selectors
-from enrs.offer import geo, nomenclatures, text
+from enrs.offer import capacity_sql, geo, nomenclatures, text
 from enrs.offer.models import Capacity, CodeSystem, Commune, Concept, Offer, OfferTerm, Place, TelehealthOffer
 from enrs.offer import services
 from enrs.offer.services import staleness
@@ -72,41 +73,74 @@ def _concept_id(role: str, code: str) -> int:
     return services.concept(role, code).pk
 
 
-def _many_filter(relation: str, concept_id: int) -> Q:
-    through = Offer._meta.get_field(relation).remote_field.through
-    return Q(pk__in=through.objects.filter(concept_id=concept_id).values("offer_id"))
+# --- The search, in SQL --------------------------------------------------------------------------
+# The search is the hot path of TODS: its filter is written once as SQL (the same text on
+# SQLite and PostgreSQL) instead of being rebuilt by the ORM on every request.
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
 
 
-def offer_queryset(criteria: OfferCriteria) -> QuerySet[Offer]:
-    """Active offers matching every criterion (ordered by distance when there is a centre)."""
-    qs = Offer.objects.filter(active=True)
+def _through(relation: str) -> str:
+    return _table(Offer._meta.get_field(relation).remote_field.through)
+
+
+@dataclass(frozen=True)
+class OfferFilter:
+    """The ``WHERE`` clause (over ``o``, the offer table) of a search, its parameters and
+    the distance expression when there is a centre (larger dot product = nearer)."""
+
+    where: str
+    params: tuple
+    dot: str = ""
+    dot_params: tuple = ()
+
+    def order_by(self) -> tuple[str, tuple]:
+        if self.dot:
+            return f"{self.dot} DESC, o.name, o.id", self.dot_params
+        return "o.name, o.id", ()
+
+
+def offer_filter(criteria: OfferCriteria) -> OfferFilter:
+    """Active offers matching every criterion: coded criteria are equalities on indexed
+    columns or ``id IN`` the indexed link tables, each text word an ``id IN`` the term
+    index, a radius a bounding box on (latitude, longitude) then the exact dot-product test."""
+    clauses, params = ["o.active = %s"], [True]
     for name, (role, path) in CODED_CRITERIA.items():
         code = getattr(criteria, name)
-        if not code:
-            continue
-        concept_id = _concept_id(role, code)
-        qs = qs.filter(**{path: concept_id}) if path.endswith("_id") else qs.filter(_many_filter(path, concept_id))
+        if code:
+            column = f"o.{path} = %s" if path.endswith("_id") else f"o.id IN (SELECT offer_id FROM {_through(path)} WHERE concept_id = %s)"
+            clauses.append(column)
+            params.append(_concept_id(role, code))
     if criteria.telehealth:
-        qs = qs.filter(pk__in=TelehealthOffer.objects.filter(kind=criteria.telehealth).values("offer_id"))
+        clauses.append(f"o.id IN (SELECT offer_id FROM {_table(TelehealthOffer)} WHERE kind = %s)")
+        params.append(criteria.telehealth)
     if criteria.departement:
-        qs = qs.filter(departement=criteria.departement)
+        clauses.append("o.departement = %s")
+        params.append(criteria.departement)
     for term in text.query_terms(criteria.query):
-        qs = qs.filter(pk__in=OfferTerm.objects.filter(term=term).values("offer_id"))
-    if criteria.centre is not None and criteria.radius_km:
-        return _within(qs, criteria.centre, criteria.radius_km)
-    return qs.order_by("name", "pk")
+        clauses.append(f"o.id IN (SELECT offer_id FROM {_table(OfferTerm)} WHERE term = %s)")
+        params.append(term)
+    if criteria.centre is None or not criteria.radius_km:
+        return OfferFilter(" AND ".join(clauses), tuple(params))
+    box = geo.bounding_box(criteria.centre, criteria.radius_km)
+    vector = geo.unit_vector(criteria.centre.latitude, criteria.centre.longitude)
+    dot = "(o.ux * %s + o.uy * %s + o.uz * %s)"
+    clauses += ["o.latitude BETWEEN %s AND %s", "o.longitude BETWEEN %s AND %s", f"{dot} >= %s"]
+    params += [box.min_lat, box.max_lat, box.min_lon, box.max_lon, *vector, geo.min_dot(criteria.radius_km)]
+    return OfferFilter(" AND ".join(clauses), tuple(params), dot, vector)
 
 
-def _within(qs: QuerySet[Offer], centre: geo.Point, radius_km: float) -> QuerySet[Offer]:
-    box = geo.bounding_box(centre, radius_km)
-    x, y, z = geo.unit_vector(centre.latitude, centre.longitude)
-    dot = ExpressionWrapper(F("ux") * Value(x) + F("uy") * Value(y) + F("uz") * Value(z), output_field=FloatField())
-    return (
-        qs.filter(latitude__gte=box.min_lat, latitude__lte=box.max_lat, longitude__gte=box.min_lon, longitude__lte=box.max_lon)
-        .alias(dot=dot)
-        .filter(dot__gte=geo.min_dot(radius_km))
-        .order_by("-dot", "name", "pk")
-    )
+def _fetch(sql: str, params) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def matching_rows(found: OfferFilter) -> list[tuple[int, int, int, str]]:
+    """``(id, activity_id, care_mode_id, departement)`` of every match, in result order."""
+    order, order_params = found.order_by()
+    sql = f"SELECT o.id, o.activity_id, o.care_mode_id, o.departement FROM {_table(Offer)} o WHERE {found.where} ORDER BY {order}"
+    return _fetch(sql, (*found.params, *order_params))
 
 
 # --- Facets -----------------------------------------------------------------------------------
@@ -134,29 +168,41 @@ def _sorted(values) -> list[FacetValue]:
     return sorted(values, key=lambda value: (-value.count, value.label))
 
 
-# Above this many matches the many-valued facets use a sub-query instead of a list of ids.
+# Above this many matches the many-valued facets re-run the filter instead of listing the ids.
 MAX_ID_LIST = 5_000
 
 
-def facets(qs: QuerySet[Offer], slim: list[tuple] | None = None) -> Facets:
-    """Counts within ``qs`` by activity, care mode, public, telehealth and département.
+def _many_valued_counts(found: OfferFilter, ids: list[int]) -> tuple[dict[int, int], dict[str, int]]:
+    """Matches by public and by telehealth kind, in one round trip (two ``GROUP BY``)."""
+    if len(ids) <= MAX_ID_LIST:
+        inside, params = f"IN ({_id_list(ids)})", ()
+    else:
+        inside, params = f"IN (SELECT o.id FROM {_table(Offer)} o WHERE {found.where})", found.params
+    sql = (
+        f"SELECT 'p', CAST(concept_id AS VARCHAR(20)), COUNT(*) FROM {_through('publics')} WHERE offer_id {inside} GROUP BY concept_id"
+        f" UNION ALL SELECT 't', kind, COUNT(*) FROM {_table(TelehealthOffer)} WHERE offer_id {inside} GROUP BY kind"
+    )
+    by_public, by_kind = {}, {}
+    for facet, key, count in _fetch(sql, (*params, *params)):
+        if facet == "p":
+            by_public[int(key)] = count
+        else:
+            by_kind[key] = count
+    return by_public, by_kind
 
-    ``slim`` are the ``(pk, activity_id, care_mode_id, departement)`` rows of ``qs``
-    when the caller already has them (one query instead of re-running the filter)."""
-    if slim is None:
-        slim = list(qs.order_by().values_list("pk", "activity_id", "care_mode_id", "departement"))
+
+def facets(found: OfferFilter, slim: list[tuple]) -> Facets:
+    """Counts within the matches by activity, care mode, public, telehealth and département.
+
+    ``slim`` are the ``(id, activity_id, care_mode_id, departement)`` rows of the matches
+    (see :func:`matching_rows`)."""
     by_activity, by_mode, by_dept = defaultdict(int), defaultdict(int), defaultdict(int)
     for _pk, activity, mode, dept in slim:
         by_activity[activity] += 1
         by_mode[mode] += 1
         by_dept[dept] += 1
-    ids = [row[0] for row in slim] if len(slim) <= MAX_ID_LIST else qs.order_by().values("pk")
-    through = Offer.publics.through
-    by_public = dict(through.objects.filter(offer_id__in=ids).values_list("concept_id").annotate(n=Count("offer_id")).order_by()) if slim else {}
-    by_kind = dict(TelehealthOffer.objects.filter(offer_id__in=ids).values_list("kind").annotate(n=Count("offer_id")).order_by()) if slim else {}
-    concepts = {c.pk: c for role in ("activity", "care_mode", "public") for c in services.active_codes(role).values()}
-    missing = {*by_activity, *by_mode, *by_public} - set(concepts)
-    concepts.update({c.pk: c for c in Concept.objects.filter(pk__in=missing)})  # codes deactivated since
+    by_public, by_kind = _many_valued_counts(found, [row[0] for row in slim]) if slim else ({}, {})
+    concepts = _concepts_by_pk({*by_activity, *by_mode, *by_public})
     coded = lambda counts: _sorted(FacetValue(concepts[pk].code, concepts[pk].label, n) for pk, n in counts.items())  # noqa: E731
     return Facets(
         activity=coded(by_activity),
@@ -165,6 +211,16 @@ def facets(qs: QuerySet[Offer], slim: list[tuple] | None = None) -> Facets:
         telehealth=_sorted(FacetValue(kind, str(TelehealthOffer.Kind(kind).label), n) for kind, n in by_kind.items()),
         departement=sorted((FacetValue(d, d, n) for d, n in by_dept.items() if d), key=lambda value: value.code),
     )
+
+
+def _concepts_by_pk(pks) -> dict[int, Concept]:
+    """The activity, care mode and public concepts by primary key (cached codes; codes
+    deactivated since are read from the database)."""
+    concepts = {c.pk: c for role in ("activity", "care_mode", "public") for c in services.active_codes(role).values()}
+    missing = set(pks) - set(concepts)
+    if missing:
+        concepts.update({c.pk: c for c in Concept.objects.filter(pk__in=missing)})
+    return concepts
 
 
 # --- Result rows ---------------------------------------------------------------------------------
@@ -208,19 +264,30 @@ class SearchResult:
         self.total = self.facets.total
 
 
+def _id_list(ids) -> str:
+    """Database ids inlined in SQL (integers: nothing to escape, no parameter limit)."""
+    return ",".join(str(int(pk)) for pk in ids)
+
+
 def capacity_by_place(place_ids) -> dict[int, PlaceCapacity]:
     """Current available and installed beds/places of each place, with their staleness."""
+    place_ids = list(place_ids)
+    if not place_ids:
+        return {}
     statuses = services.active_codes("capacity_status")
     available, installed = statuses[nomenclatures.AVAILABLE].pk, statuses[nomenclatures.INSTALLED].pk
     current = services.active_codes("temporality")[nomenclatures.CURRENT].pk
-    rows = Capacity.objects.filter(place_id__in=list(place_ids), temporality_id=current, status_id__in=[available, installed]).values_list(
-        "place_id", "status_id", "count", "updated_at"
+    rows = _fetch(
+        f"SELECT place_id, status_id, count, updated_at FROM {_table(Capacity)}"
+        f" WHERE place_id IN ({_id_list(place_ids)}) AND temporality_id = %s AND status_id IN (%s, %s)",
+        (current, available, installed),
     )
     grouped: dict[int, dict] = defaultdict(lambda: {"available": None, "installed": None, "oldest": None})
     for place_id, status, count, updated_at in rows:
         entry = grouped[place_id]
         key = "available" if status == available else "installed"
         entry[key] = (entry[key] or 0) + count
+        updated_at = capacity_sql.moment(updated_at)
         entry["oldest"] = updated_at if entry["oldest"] is None else min(entry["oldest"], updated_at)
     threshold = timezone.now() - staleness()
     return {
@@ -230,36 +297,44 @@ def capacity_by_place(place_ids) -> dict[int, PlaceCapacity]:
     }
 
 
-ROW_COLUMNS = ("pk", "identifier", "name", "establishment__name", "city", "latitude", "longitude", "activity__label",
-               "care_mode__label", "place_id")
 TELEHEALTH_LABELS = dict(TelehealthOffer.Kind.choices)
 
 
+def _page_values(page_ids: list[int]) -> dict[int, tuple]:
+    establishment = _table(Offer._meta.get_field("establishment").related_model)  # the directory's table, read only
+    sql = (f"SELECT o.id, o.identifier, o.name, e.name, o.city, o.latitude, o.longitude, o.activity_id, o.care_mode_id, o.place_id"
+           f" FROM {_table(Offer)} o JOIN {establishment} e ON e.id = o.establishment_id WHERE o.id IN ({_id_list(page_ids)})")
+    return {row[0]: row for row in _fetch(sql, ())}
+
+
 def _rows(page_ids: list[int], centre: geo.Point | None) -> list[OfferRow]:
-    values = {row[0]: row for row in Offer.objects.filter(pk__in=page_ids).order_by().values_list(*ROW_COLUMNS)}
+    if not page_ids:
+        return []
+    values = _page_values(page_ids)
     kinds: dict[int, list[str]] = defaultdict(list)
-    for offer_id, kind in TelehealthOffer.objects.filter(offer_id__in=page_ids).order_by("kind").values_list("offer_id", "kind"):
+    for offer_id, kind in _fetch(f"SELECT offer_id, kind FROM {_table(TelehealthOffer)} WHERE offer_id IN ({_id_list(page_ids)}) ORDER BY kind", ()):
         kinds[offer_id].append(str(TELEHEALTH_LABELS[kind]))
     capacities = capacity_by_place({values[pk][9] for pk in page_ids if values[pk][9]})
+    concepts = _concepts_by_pk({code for pk in page_ids for code in values[pk][7:9]})
     rows = []
     for pk in page_ids:
         _pk, identifier, name, establishment, city, lat, lon, activity, care_mode, place_id = values[pk]
         distance = geo.haversine_km(centre, geo.Point(lat, lon)) if centre is not None and lat is not None and lon is not None else None
-        rows.append(OfferRow(pk, identifier, name, establishment, city, lat, lon, activity, care_mode, place_id,
-                             tuple(kinds[pk]), distance, capacities.get(place_id)))
+        rows.append(OfferRow(pk, identifier, name, establishment, city, lat, lon, concepts[activity].label, concepts[care_mode].label,
+                             place_id, tuple(kinds[pk]), distance, capacities.get(place_id)))
     return rows
 
 
 def search(criteria: OfferCriteria, page: int = 1, page_size: int = PAGE_SIZE) -> SearchResult:
-    """The matching offers' facets and one page of rows; the filter runs once (ordered
-    slim rows), the page is then read by primary key."""
-    qs = offer_queryset(criteria)
-    slim = list(qs.values_list("pk", "activity_id", "care_mode_id", "departement"))
-    found = facets(qs, slim)
+    """The matching offers' facets and one page of rows: the filter runs once (ordered
+    slim rows), the many-valued facets are one more query, the page is read by id."""
+    found = offer_filter(criteria)
+    slim = matching_rows(found)
+    counts = facets(found, slim)
     pages = max(1, -(-len(slim) // page_size))
     page = min(max(1, page), pages)
     page_ids = [row[0] for row in slim[(page - 1) * page_size : page * page_size]]
-    return SearchResult(criteria=criteria, rows=_rows(page_ids, criteria.centre), facets=found, page=page, pages=pages)
+    return SearchResult(criteria=criteria, rows=_rows(page_ids, criteria.centre), facets=counts, page=page, pages=pages)
 
 
 # --- Communes ---------------------------------------------------------------------------------------

@@ -30,9 +30,8 @@ from enrs.core import validators as v
 from enrs.core.text import fold
 from enrs.directory import selectors as directory_selectors
 from enrs.directory import services as directory_services
-from enrs.offer import geo, nomenclatures, text
+from enrs.offer import capacity_sql, geo, nomenclatures, text
 from enrs.offer.models import (
-    Capacity,
     Closure,
     CodeSystem,
     Commune,
@@ -596,33 +595,16 @@ def clean_capacity(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def update_capacity(place: Place, data: dict[str, Any], *, user=None, channel: str = "formulaire") -> UpsertResult:
-    """Store one capacity figure; a figure older than the stored one is refused."""
-    cleaned = clean_capacity(data)
-    with transaction.atomic():
-        return _store_capacity(place, cleaned, user, channel)
-
-
-def _store_capacity(place: Place, cleaned: dict[str, Any], user, channel: str) -> UpsertResult:
-    key = {"place": place, "capacity_type": cleaned["capacity_type"], "status": cleaned["status"], "temporality": cleaned["temporality"]}
-    current = Capacity.objects.select_for_update().filter(**key).order_by("pk").first()  # no Meta ordering joins
-    values = _capacity_values(place, cleaned, user, channel)
-    if current is None:
-        return UpsertResult("created", Capacity.objects.create(**key, **values))
-    if cleaned["updated_at"] < current.updated_at:
-        raise ValidationError({"updated_at": [_older_message(current)]})
-    if cleaned["updated_at"] == current.updated_at and cleaned["count"] == current.count:
-        return UpsertResult("unchanged", current)
-    for name, value in values.items():
-        setattr(current, name, value)
-    current.save(update_fields=[*CAPACITY_VALUE_FIELDS, "received_at"])
-    return UpsertResult("updated", current)
+    """Store one capacity figure; a figure older than the stored one is refused.
+    The result's ``obj`` is the figure as written (``capacity_sql.Figure``, with its id)."""
+    return _store_capacities(place, [clean_capacity(data)], user, channel, numbered=False)[0]
 
 
 def update_capacities(place: Place, rows: list[dict[str, Any]], *, user=None, channel: str = "api") -> list[UpsertResult]:
     """Several figures of one place, all or nothing; errors are prefixed with the row number.
 
-    One read of the place's current figures and at most one insert and one update
-    statement for the whole batch (the path systems use: ``POST .../capacites``)."""
+    One read of the place's stored figures and one upsert statement for the whole
+    batch (the path systems use: ``POST .../capacites``)."""
     cleaned, errors = [], {}
     for index, row in enumerate(rows, start=1):
         try:
@@ -630,54 +612,66 @@ def update_capacities(place: Place, rows: list[dict[str, Any]], *, user=None, ch
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 errors[f"{index}.{field}"] = messages
-    keys = [(row["capacity_type"].pk, row["status"].pk, row["temporality"].pk) for row in cleaned]
+    keys = [_capacity_key(row) for row in cleaned]
     for index, key in enumerate(keys, start=1):
         if keys.index(key) != index - 1:
             errors[f"{index}.status"] = [_("Même nature, statut et temporalité qu'une ligne précédente.")]
     _raise_if(errors)
+    return _store_capacities(place, cleaned, user, channel, numbered=True)
+
+
+def _capacity_key(cleaned: dict[str, Any]) -> tuple[int, int, int]:
+    return (cleaned["capacity_type"].pk, cleaned["status"].pk, cleaned["temporality"].pk)
+
+
+def _store_capacities(place: Place, cleaned: list[dict[str, Any]], user, channel: str, *, numbered: bool) -> list[UpsertResult]:
+    """Compare with the stored figures, refuse any older one, write the new and changed
+    ones: on PostgreSQL in one statement, elsewhere one locked read then one
+    ``INSERT … ON CONFLICT DO UPDATE`` in a transaction (see ``capacity_sql``)."""
+    figures = [_figure(place, row, user, channel) for row in cleaned]
+    if capacity_sql.in_one_statement():
+        relax = capacity_sql.outside_any_transaction() and capacity_sql.async_commit_allowed()
+        stored = capacity_sql.store_in_one_statement(place.pk, figures, relax=relax)
+        return _capacity_results(figures, stored, numbered)
     with transaction.atomic():
-        current = {
-            (c.capacity_type_id, c.status_id, c.temporality_id): c
-            for c in Capacity.objects.select_for_update().filter(place=place).order_by("pk")
-        }
-        results, created, changed = [], [], []
-        for index, (key, row) in enumerate(zip(keys, cleaned, strict=True), start=1):
-            values = _capacity_values(place, row, user, channel)
-            existing = current.get(key)
-            if existing is None:
-                obj = Capacity(place=place, capacity_type=row["capacity_type"], status=row["status"], temporality=row["temporality"], **values)
-                created.append(obj)
-                results.append(UpsertResult("created", obj))
-                continue
-            if row["updated_at"] < existing.updated_at:
-                raise ValidationError({f"{index}.updated_at": [_older_message(existing)]})
-            if row["updated_at"] == existing.updated_at and row["count"] == existing.count:
-                results.append(UpsertResult("unchanged", existing))
-                continue
-            for name, value in values.items():
-                setattr(existing, name, value)
-            changed.append(existing)
-            results.append(UpsertResult("updated", existing))
-        Capacity.objects.bulk_create(created)
-        Capacity.objects.bulk_update(changed, list(CAPACITY_VALUE_FIELDS) + ["received_at"])
+        stored = capacity_sql.stored_figures(place.pk, [figure.key for figure in figures])
+        results = _capacity_results(figures, stored, numbered)
+        capacity_sql.upsert([result.obj for result in results if result.status != "unchanged"])
     return results
 
 
-CAPACITY_VALUE_FIELDS = ("count", "source_type", "temporary_assignment", "gender", "crisis_type", "updated_at", "updated_by",
-                         "channel", "departement")
+def _capacity_results(figures: list[capacity_sql.Figure], stored: dict, numbered: bool) -> list[UpsertResult]:
+    """created / updated / unchanged for each figure against the stored ones; an older
+    figure refuses the whole batch (``ValidationError`` naming its row)."""
+    results = []
+    for index, figure in enumerate(figures, start=1):
+        current = stored.get(figure.key)
+        if current is None:
+            status = "created"
+        elif figure.updated_at < current.updated_at:
+            raise ValidationError({f"{index}.updated_at" if numbered else "updated_at": [_older_message(current.updated_at)]})
+        else:
+            figure.pk = current.pk
+            status = "unchanged" if (figure.updated_at, figure.count) == (current.updated_at, current.count) else "updated"
+        results.append(UpsertResult(status, figure))
+    return results
 
 
-def _capacity_values(place: Place, cleaned: dict[str, Any], user, channel: str) -> dict[str, Any]:
-    return {
-        **{name: cleaned[name] for name in ("count", "source_type", "temporary_assignment", "gender", "crisis_type", "updated_at")},
-        "updated_by": user if getattr(user, "is_authenticated", False) else None,
-        "channel": channel[:20], "departement": place.departement, "received_at": timezone.now(),
-    }
+def _figure(place: Place, cleaned: dict[str, Any], user, channel: str) -> capacity_sql.Figure:
+    return capacity_sql.Figure(
+        place_id=place.pk, **{name: cleaned[name] for name in CAPACITY_CLEANED_FIELDS},
+        received_at=timezone.now(), updated_by_id=user.pk if getattr(user, "is_authenticated", False) else None,
+        channel=channel[:20], departement=place.departement,
+    )
 
 
-def _older_message(existing: Capacity) -> str:
+CAPACITY_CLEANED_FIELDS = ("capacity_type", "status", "temporality", "count", "source_type", "temporary_assignment", "gender",
+                           "crisis_type", "updated_at")
+
+
+def _older_message(last: dt.datetime) -> str:
     return _("Mise à jour plus ancienne que la dernière enregistrée (%(last)s) : refusée.") % {
-        "last": timezone.localtime(existing.updated_at).strftime("%d/%m/%Y %H:%M")
+        "last": timezone.localtime(last).strftime("%d/%m/%Y %H:%M")
     }
 
 
