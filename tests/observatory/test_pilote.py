@@ -92,6 +92,14 @@ def test_declared_sources_stay_off_when_their_service_is_absent():
         assert (declared.code in codes) == (declared.model_class() is not None)
 
 
+def test_every_declared_source_reads_its_service_table(db):
+    """The services of issue 10's list are all installed now: each source must name a real model and fields."""
+    first, last = dt.date(2026, 1, 1), dt.date(2026, 12, 31)
+    for declared in pilote.DECLARED_SOURCES:
+        assert declared.model_class() is not None, declared.model
+        assert declared.monthly(first, last) is not None
+
+
 def test_member_pdf_for_the_referent_and_the_agency_only(client, hospitals):
     from pypdf import PdfReader
 

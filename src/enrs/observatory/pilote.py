@@ -122,9 +122,11 @@ class DeclaredSource:
 # Services of issue 10's list that live in other apps: counted from their own tables when installed.
 # Choice: confirmed bookings only; chat messages have no organisation (region total only).
 DECLARED_SOURCES = (
-    DeclaredSource("teleconsultations", _("Téléconsultations"), "telehealth.Teleconsultation", "created_at",
-                   "organisation_id"),
-    DeclaredSource("teleexpertises", _("Télé-expertises"), "telehealth.Teleexpertise", "created_at", "organisation_id"),
+    # Telehealth acts carry no organisation yet: counted for the region. One tele-expertise = its expert's act.
+    DeclaredSource("teleconsultations", _("Téléconsultations"), "telehealth.Act", "performed_at", "",
+                   (("kind", "teleconsultation"),)),
+    DeclaredSource("teleexpertises", _("Télé-expertises"), "telehealth.Act", "performed_at", "",
+                   (("kind", "teleexpertise"), ("party", "expert"))),
     DeclaredSource("rendez_vous", _("Rendez-vous confirmés"), "agenda.Appointment", "created_at", "agenda__organisation_id",
                    (("status", "booked"),)),
     DeclaredSource("documents_partages", _("Documents partagés"), "coordination.Document", "created_at", "organisation_id"),
