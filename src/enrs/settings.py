@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "enrs.observatory",
     "enrs.demo",
     "enrs.bench",
+    "enrs.coordination",  # issue 5: coordination record, documents, pathways
 ]
 
 MIDDLEWARE = [

@@ -27,6 +27,8 @@ urlpatterns = [
     path("oauth/", include("enrs.connectors.urls")),  # OAuth2 token/revoke for connectors
     path("adhesion/", include("enrs.membership.urls")),  # membership, catalogue, quotes
     path("observatoire/", include("enrs.observatory.urls")),  # issue 10: ORU, dashboards
+    path("coordination/", include("enrs.coordination.urls")),  # issue 5: coordination record
+    path("espace-patient/", include("enrs.coordination.portal_urls")),  # issue 5: documents, life line
     path("", include("enrs.offer.urls")),  # TODS /tods/ (public) and the care offer /offre/
     path("", include("enrs.portal.urls")),
 ]

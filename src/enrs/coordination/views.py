@@ -1,0 +1,354 @@
+"""Screens of the coordination record for professionals (thin: forms validate, services decide).
+
+Every object is resolved inside the record named in the URL (a document of
+another record is a 404), then checked by the permission API, which trails
+the access. Actions are POSTs answered by a redirect (success) or the record
+page with the form errors (400).
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from enrs.access import selectors as access_selectors
+from enrs.coordination import codes, export, selectors, services
+from enrs.coordination.forms import (
+    AttachForm,
+    DeprecateForm,
+    DocumentForm,
+    IdForm,
+    MemberForm,
+    NoteForm,
+    OpenRecordForm,
+    PageForm,
+    PathwayForm,
+    TaskForm,
+    VisibilityForm,
+)
+from enrs.coordination.models import CoordinationRecord, Document, PendingEncounter, Task
+from enrs.core import permissions
+from enrs.identity.models import Patient
+
+CHANNEL = "web"
+
+
+def care_role_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not access_selectors.has_role(request.user, *access_selectors.CARE_ROLES):
+            raise PermissionDenied(_("Le dossier de coordination est réservé aux professionnels et coordinateurs."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _record(request, pk: int, action: str = "read") -> CoordinationRecord:
+    record = get_object_or_404(CoordinationRecord.objects.select_related("patient"), pk=pk)
+    permissions.require(request.user, action, record, channel=CHANNEL, request=request)
+    return record
+
+
+def _errors_to_form(form, exc: ValidationError) -> None:
+    for field, errors in (exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]):
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+
+
+# --- Home ----------------------------------------------------------------------------------------
+@require_GET
+@care_role_required
+def home(request):
+    form = PageForm(request.GET)
+    if not form.is_valid():
+        return render(request, "coordination/home.html", {"form": form, "page": None}, status=400)
+    records = Paginator(selectors.records_for(request.user), 25).get_page(form.cleaned_data.get("page") or 1)
+    reachable = permissions.filter_allowed(request.user, "read", Patient.objects.active()).exclude(
+        coordination_record__isnull=False).order_by("birth_name")[:50]
+    return render(request, "coordination/home.html", {"form": form, "page": records, "patients": reachable})
+
+
+@require_POST
+@care_role_required
+def open_record(request):
+    form = OpenRecordForm(request.POST)
+    patient = None
+    if form.is_valid():
+        patient = Patient.objects.filter(pk=form.cleaned_data["patient"]).first()
+        if patient is None:
+            form.add_error("patient", _("Patient introuvable."))
+    if not form.is_valid():
+        return render(request, "coordination/action_error.html", {"form": form, "record": None}, status=400)
+    record = services.open_record(patient, by=request.user, channel=CHANNEL, request=request)
+    return redirect("coordination:record", pk=record.pk)
+
+
+# --- The record page -------------------------------------------------------------------------------
+def _record_context(request, record: CoordinationRecord, page_form: PageForm | None = None, **forms) -> dict:
+    members = [m for m in selectors.team(record) if m.is_active()]
+    page_data = page_form.cleaned_data if page_form is not None and page_form.is_valid() else {}
+    documents = Paginator(selectors.documents(record, request.user), selectors.DOCUMENT_PAGE).get_page(page_data.get("docs") or 1)
+    events = Paginator(selectors.timeline(record), selectors.TIMELINE_PAGE).get_page(page_data.get("page") or 1)
+    return {
+        "record": record, "patient": record.patient, "members": members, "former_members": [m for m in selectors.team(record) if not m.is_active()],
+        "documents": documents, "events": events, "tasks": selectors.open_tasks(record), "pathways": record.pathways.all(),
+        "can_update": permissions.can(request.user, "update", record),
+        "member_form": forms.get("member_form") or MemberForm(), "note_form": forms.get("note_form") or NoteForm(),
+        "task_form": forms.get("task_form") or TaskForm(members=members),
+        "pathway_form": forms.get("pathway_form") or PathwayForm(),
+        "document_form": forms.get("document_form") or DocumentForm(),
+        "action_form": forms.get("action_form"),
+        "type_label": codes.type_label,
+    }
+
+
+@require_GET
+@care_role_required
+def record(request, pk: int):
+    page_form = PageForm(request.GET)
+    record = _record(request, pk)
+    status = 200 if page_form.is_valid() else 400
+    return render(request, "coordination/record.html", _record_context(request, record, page_form), status=status)
+
+
+def _redisplay(request, record, **forms):
+    return render(request, "coordination/record.html", _record_context(request, record, **forms), status=400)
+
+
+def _act(request, record, form, form_name: str, action, success: str):
+    """Run ``action(cleaned_data)`` for a valid form; service errors go back to the form."""
+    if form.is_valid():
+        try:
+            action(form.cleaned_data)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect("coordination:record", pk=record.pk)
+    return _redisplay(request, record, **{form_name: form})
+
+
+@require_POST
+@care_role_required
+def add_member(request, pk: int):
+    record = _record(request, pk, "update")
+    form = MemberForm(request.POST)
+
+    def action(data):
+        end = services.end_of_day(data["end"]) if data.get("end") else None
+        services.add_member(record, data["rpps"].user, role=data["role"], organisation=data["organisation"],
+                            referent=data["referent"], end=end, by=request.user, channel=CHANNEL, request=request)
+
+    return _act(request, record, form, "member_form", action, _("Le professionnel a rejoint l'équipe de soins."))
+
+
+@require_POST
+@care_role_required
+def end_member(request, pk: int):
+    record = _record(request, pk, "update")
+    form = IdForm(request.POST)
+
+    def action(data):
+        member = record.team.filter(pk=data["id"]).first()
+        if member is None:
+            raise ValidationError({"id": [_("Membre introuvable dans cette équipe.")]})
+        services.end_member(member, by=request.user, channel=CHANNEL, request=request)
+
+    return _act(request, record, form, "action_form", action, _("Le professionnel a quitté l'équipe."))
+
+
+@require_POST
+@care_role_required
+def add_note(request, pk: int):
+    record = _record(request, pk, "update")
+    form = NoteForm(request.POST)
+    return _act(request, record, form, "note_form",
+                lambda data: services.add_note(record, data["text"], by=request.user, channel=CHANNEL, request=request),
+                _("Note ajoutée."))
+
+
+@require_POST
+@care_role_required
+def add_task(request, pk: int):
+    record = _record(request, pk, "update")
+    members = [m for m in selectors.team(record) if m.is_active()]
+    form = TaskForm(request.POST, members=members)
+
+    def action(data):
+        assignee = next((m.professional for m in members if m.professional_id == data.get("assignee")), None)
+        services.create_task(record, title=data["title"], due_date=data.get("due_date"), assignee=assignee,
+                             by=request.user, channel=CHANNEL, request=request)
+
+    return _act(request, record, form, "task_form", action, _("Tâche créée."))
+
+
+@require_POST
+@care_role_required
+def complete_task(request, pk: int):
+    record = _record(request, pk, "update")
+    form = IdForm(request.POST)
+
+    def action(data):
+        task = Task.objects.filter(record=record, pk=data["id"]).first()
+        if task is None:
+            raise ValidationError({"id": [_("Tâche introuvable dans ce dossier.")]})
+        services.complete_task(task, by=request.user, channel=CHANNEL, request=request)
+
+    return _act(request, record, form, "action_form", action, _("Tâche marquée comme faite."))
+
+
+@require_POST
+@care_role_required
+def start_pathway(request, pk: int):
+    record = _record(request, pk, "update")
+    form = PathwayForm(request.POST)
+    return _act(request, record, form, "pathway_form",
+                lambda data: services.start_pathway(record, data["template"], start_date=data["start_date"], by=request.user,
+                                                    channel=CHANNEL, request=request),
+                _("Parcours démarré : ses étapes sont dans les tâches."))
+
+
+# --- Documents -------------------------------------------------------------------------------------
+def _document(record, document_id) -> Document | None:
+    return Document.objects.filter(record=record, pk=document_id).first()
+
+
+@require_POST
+@care_role_required
+def upload_document(request, pk: int):
+    record = _record(request, pk, "update")
+    form = DocumentForm(request.POST, request.FILES)
+
+    def action(data):
+        replaces = None
+        if data.get("replaces"):
+            replaces = _document(record, data["replaces"])
+            if replaces is None:
+                raise ValidationError({"replaces": [_("Document à remplacer introuvable dans ce dossier.")]})
+        upload = data["file"]
+        if upload.size > services.max_upload_bytes():
+            raise ValidationError({"file": [_("Fichier trop volumineux (%(max)d Mo au plus).") % {"max": services.max_upload_bytes() // 1_000_000}]})
+        services.store_document(record, upload.read(), filename=upload.name, meta=form.metadata(), by=request.user,
+                                replaces=replaces, channel=CHANNEL, request=request)
+
+    return _act(request, record, form, "document_form", action, _("Document déposé."))
+
+
+@require_GET
+@care_role_required
+def download_document(request, pk: int, document_id: int):
+    record = _record(request, pk)
+    document = get_object_or_404(Document, record=record, pk=document_id)
+    data = services.read_document(document, by=request.user, channel=CHANNEL, request=request)
+    return file_response(document, data)
+
+
+def file_response(document: Document, data: bytes) -> HttpResponse:
+    response = HttpResponse(data, content_type=document.media_type)
+    safe_name = "".join(ch for ch in document.file_name if ch.isalnum() or ch in "._- ") or "document"
+    response["Content-Disposition"] = f'attachment; filename="{safe_name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@care_role_required
+def document_detail(request, pk: int, document_id: int):
+    record = _record(request, pk)
+    document = get_object_or_404(Document.objects.select_related("organisation"), record=record, pk=document_id)
+    permissions.require(request.user, "read", document, channel=CHANNEL, request=request)
+    chain = [d for d in selectors.versions(document) if permissions.can(request.user, "read", d)]
+    return render(request, "coordination/document.html", {
+        "record": record, "patient": record.patient, "document": document, "versions": chain,
+        "can_update": permissions.can(request.user, "update", record), "type_label": codes.type_label(document.type_code),
+        "class_label": codes.class_label(document.class_code), "document_form": DocumentForm(initial={
+            "replaces": document.pk, "title": document.title, "type_code": document.type_code,
+            "confidentiality": document.confidentiality, "visible_to_patient": document.visible_to_patient}),
+    })
+
+
+@require_POST
+@care_role_required
+def document_visibility(request, pk: int):
+    record = _record(request, pk, "update")
+    form = VisibilityForm(request.POST)
+
+    def action(data):
+        document = _document(record, data["id"])
+        if document is None:
+            raise ValidationError({"id": [_("Document introuvable dans ce dossier.")]})
+        permissions.require(request.user, "read", document, channel=CHANNEL, request=request)
+        services.set_patient_visibility(document, data["visible"], by=request.user, channel=CHANNEL, request=request)
+
+    return _act(request, record, form, "action_form", action, _("Visibilité pour le patient mise à jour."))
+
+
+@require_POST
+@care_role_required
+def deprecate_document(request, pk: int):
+    record = _record(request, pk, "update")
+    form = DeprecateForm(request.POST)
+
+    def action(data):
+        document = _document(record, data["id"])
+        if document is None:
+            raise ValidationError({"id": [_("Document introuvable dans ce dossier.")]})
+        permissions.require(request.user, "read", document, channel=CHANNEL, request=request)
+        services.deprecate_document(document, reason=data["reason"], by=request.user, channel=CHANNEL, request=request)
+
+    return _act(request, record, form, "action_form", action, _("Document retiré."))
+
+
+@require_GET
+@care_role_required
+def export_document(request, pk: int, document_id: int):
+    """The DMP-ready package (ZIP: CDA R2 with the INS in its header, the content, the XDS metadata)."""
+    record = _record(request, pk, "export")
+    document = get_object_or_404(Document, record=record, pk=document_id)
+    try:
+        package = export.dmp_package(document, by=request.user, channel=CHANNEL, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("coordination:document", pk=record.pk, document_id=document.pk)
+    response = HttpResponse(package, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="dmp-{document.pk}.zip"'
+    return response
+
+
+# --- Identity vigilance: movements about unknown patients ------------------------------------------------
+def _vigilance(user) -> bool:
+    return access_selectors.has_role(user, "identity_vigilance", "agency_admin")
+
+
+@login_required
+def pending_encounters(request):
+    if not _vigilance(request.user):
+        raise PermissionDenied(_("Cet écran est réservé à la cellule d'identitovigilance."))
+    form = AttachForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            pending = PendingEncounter.objects.filter(pk=form.cleaned_data["id"]).first()
+            patient = Patient.objects.active().filter(pk=form.cleaned_data["patient"]).first()
+            if pending is None or patient is None:
+                form.add_error(None, _("Mouvement ou identité introuvable."))
+            else:
+                try:
+                    services.attach_pending_encounter(pending, patient, by=request.user, channel=CHANNEL, request=request)
+                except ValidationError as exc:
+                    _errors_to_form(form, exc)
+                else:
+                    messages.success(request, _("Mouvement rattaché à l'identité."))
+                    return redirect("coordination:pending_encounters")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "coordination/pending.html", {"form": form, "rows": selectors.open_pending_encounters()[:200]},
+                  status=status)
