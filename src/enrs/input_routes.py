@@ -99,6 +99,23 @@ INPUT_ROUTES: list[InputRoute] = [
     InputRoute("observatory:dashboard_pdf", "query", user="staff", method="GET"),
     InputRoute("observatory:dashboard_xlsx", "query", user="staff", method="GET"),
     InputRoute("api:send_rpu", "json", response="json"),
+    # Coordination record (issue 5): actions carry the record id (and the object id) in the body;
+    # FHIR Encounter / Bundle are connector-only (401 here; malformed bodies in tests/coordination/test_fhir.py)
+    InputRoute("coordination:home", "query", user="pro", method="GET"),
+    InputRoute("coordination:open_record", "form", user="pro"),
+    InputRoute("coordination:add_member", "form", user="pro"),
+    InputRoute("coordination:end_member", "form", user="pro"),
+    InputRoute("coordination:add_note", "form", user="pro"),
+    InputRoute("coordination:add_task", "form", user="pro"),
+    InputRoute("coordination:complete_task", "form", user="pro"),
+    InputRoute("coordination:start_pathway", "form", user="pro"),
+    InputRoute("coordination:upload_document", "multipart", user="pro"),
+    InputRoute("coordination:document_visibility", "form", user="pro"),
+    InputRoute("coordination:deprecate_document", "form", user="pro"),
+    InputRoute("coordination:pending_encounters", "form", user="staff"),
+    InputRoute("coordination_portal:documents", "query", user="patient", method="GET"),
+    InputRoute("fhir:type", "json", kwargs={"resource_type": "Encounter"}, response="fhir"),
+    InputRoute("fhir:type", "json", kwargs={"resource_type": "Bundle"}, response="fhir"),
 ]
 
 NO_INPUT_ROUTES: dict[str, str] = {
@@ -163,6 +180,13 @@ NO_INPUT_ROUTES: dict[str, str] = {
     "membership:assembly": "detail page for agency administrators (403 otherwise); the id is resolved or 404",
     # Observatory (issue 10)
     "observatory:file_report": "report page; the id is resolved or 404, then the permission API; ?page= falls back to 1",
+    # Coordination record (issue 5)
+    "coordination:record": "record page; the id is resolved or 404, then the permission API; ?page= and ?docs= fall back to 1",
+    "coordination:document": "document page; the ids are resolved within the record or 404, then the permission API",
+    "coordination:download": "file download; the ids are resolved within the record or 404, then the permission API",
+    "coordination:export": "DMP package download; the ids are resolved within the record or 404, then the permission API",
+    "coordination_portal:download": "the patient's own file; the id is resolved among his documents or 404",
+    "coordination_portal:lifeline": "page view, no input",
 }
 
 # Whole URL namespaces or path prefixes handled elsewhere.

@@ -41,7 +41,13 @@ class OpenRecordForm(StrictForm):
     patient = forms.IntegerField(label=_("patient"), min_value=1)
 
 
-class MemberForm(StrictForm):
+class RecordActionForm(StrictForm):
+    """An action on a record; the record id travels in the body (resolved and checked by the view)."""
+
+    record = forms.IntegerField(label=_("dossier"), min_value=1, widget=forms.HiddenInput)
+
+
+class MemberForm(RecordActionForm):
     rpps = forms.CharField(label=_("RPPS du professionnel"), max_length=11, min_length=11, validators=[no_control_characters])
     role = forms.CharField(label=_("Rôle dans l'équipe"), max_length=120, validators=[no_control_characters])
     organisation = forms.CharField(label=_("FINESS de la structure (facultatif)"), max_length=9, required=False,
@@ -72,18 +78,18 @@ class MemberForm(StrictForm):
         return end
 
 
-class IdForm(StrictForm):
+class IdForm(RecordActionForm):
     """An action on one object of the record, given by its id in the body."""
 
     id = forms.IntegerField(label=_("identifiant"), min_value=1)
 
 
-class NoteForm(StrictForm):
+class NoteForm(RecordActionForm):
     text = forms.CharField(label=_("Note"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 3}),
                            validators=[no_control_characters])
 
 
-class TaskForm(StrictForm):
+class TaskForm(RecordActionForm):
     title = forms.CharField(label=_("Tâche"), max_length=200, validators=[no_control_characters])
     due_date = forms.DateField(label=_("Échéance"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     assignee = forms.TypedChoiceField(label=_("Attribuée à"), required=False, coerce=int, empty_value=None)
@@ -95,12 +101,12 @@ class TaskForm(StrictForm):
         ]
 
 
-class PathwayForm(StrictForm):
+class PathwayForm(RecordActionForm):
     template = forms.ModelChoiceField(label=_("Parcours"), queryset=PathwayTemplate.objects.filter(active=True))
     start_date = forms.DateField(label=_("Date de référence"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
-class DocumentForm(StrictForm):
+class DocumentForm(RecordActionForm):
     file = forms.FileField(label=_("Fichier (PDF, CDA R2, JPEG, PNG ou texte)"))
     title = forms.CharField(label=_("Titre"), max_length=255, validators=[no_control_characters])
     type_code = forms.ChoiceField(label=_("Type de document"), choices=[])
@@ -129,5 +135,6 @@ class DeprecateForm(IdForm):
     reason = forms.CharField(label=_("Motif du retrait"), max_length=1000, validators=[no_control_characters])
 
 
-class AttachForm(IdForm):
+class AttachForm(StrictForm):
+    id = forms.IntegerField(label=_("mouvement"), min_value=1)
     patient = forms.IntegerField(label=_("identifiant de l'identité régionale"), min_value=1)

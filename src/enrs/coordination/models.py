@@ -253,6 +253,12 @@ class Document(models.Model):
         return self.title
 
     @property
+    def type_display(self) -> str:
+        from enrs.coordination.codes import type_label
+
+        return type_label(self.type_code)
+
+    @property
     def visible_to_patient(self) -> bool:
         return not self.hidden_from_patient
 

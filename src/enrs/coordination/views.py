@@ -93,145 +93,154 @@ def open_record(request):
 
 
 # --- The record page -------------------------------------------------------------------------------
-def _record_context(request, record: CoordinationRecord, page_form: PageForm | None = None, **forms) -> dict:
-    members = [m for m in selectors.team(record) if m.is_active()]
-    page_data = page_form.cleaned_data if page_form is not None and page_form.is_valid() else {}
-    documents = Paginator(selectors.documents(record, request.user), selectors.DOCUMENT_PAGE).get_page(page_data.get("docs") or 1)
-    events = Paginator(selectors.timeline(record), selectors.TIMELINE_PAGE).get_page(page_data.get("page") or 1)
+def _page(request, name: str) -> int:
+    """?page= / ?docs=: anything unreadable falls back to the first page (Paginator.get_page)."""
+    return request.GET.get(name) or 1
+
+
+def _record_context(request, record: CoordinationRecord, **forms) -> dict:
+    team = list(selectors.team(record))
+    members = [m for m in team if m.is_active()]
+    initial = {"record": record.pk}
     return {
-        "record": record, "patient": record.patient, "members": members, "former_members": [m for m in selectors.team(record) if not m.is_active()],
-        "documents": documents, "events": events, "tasks": selectors.open_tasks(record), "pathways": record.pathways.all(),
+        "record": record, "patient": record.patient, "members": members, "former_members": [m for m in team if not m.is_active()],
+        "documents": Paginator(selectors.documents(record, request.user), selectors.DOCUMENT_PAGE).get_page(_page(request, "docs")),
+        "events": Paginator(selectors.timeline(record), selectors.TIMELINE_PAGE).get_page(_page(request, "page")),
+        "tasks": selectors.open_tasks(record), "pathways": record.pathways.all(),
         "can_update": permissions.can(request.user, "update", record),
-        "member_form": forms.get("member_form") or MemberForm(), "note_form": forms.get("note_form") or NoteForm(),
-        "task_form": forms.get("task_form") or TaskForm(members=members),
-        "pathway_form": forms.get("pathway_form") or PathwayForm(),
-        "document_form": forms.get("document_form") or DocumentForm(),
+        "member_form": forms.get("member_form") or MemberForm(initial=initial),
+        "note_form": forms.get("note_form") or NoteForm(initial=initial),
+        "task_form": forms.get("task_form") or TaskForm(members=members, initial=initial),
+        "pathway_form": forms.get("pathway_form") or PathwayForm(initial=initial),
+        "document_form": forms.get("document_form") or DocumentForm(initial=initial),
         "action_form": forms.get("action_form"),
-        "type_label": codes.type_label,
     }
 
 
 @require_GET
 @care_role_required
 def record(request, pk: int):
-    page_form = PageForm(request.GET)
     record = _record(request, pk)
-    status = 200 if page_form.is_valid() else 400
-    return render(request, "coordination/record.html", _record_context(request, record, page_form), status=status)
+    return render(request, "coordination/record.html", _record_context(request, record))
 
 
-def _redisplay(request, record, **forms):
-    return render(request, "coordination/record.html", _record_context(request, record, **forms), status=400)
+def _posted_record(request, form) -> CoordinationRecord | None:
+    """The record named in the body, checked for update (403 when refused), or None when unreadable/unknown."""
+    try:
+        pk = int(form.data.get("record", ""))
+    except (TypeError, ValueError):
+        return None
+    record = CoordinationRecord.objects.select_related("patient").filter(pk=pk).first()
+    if record is not None:
+        permissions.require(request.user, "update", record, channel=CHANNEL, request=request)
+    return record
 
 
-def _act(request, record, form, form_name: str, action, success: str):
-    """Run ``action(cleaned_data)`` for a valid form; service errors go back to the form."""
+def _act(request, form, form_name: str, action, success: str):
+    """Resolve the record, validate, run ``action(record, cleaned_data)``; errors go back to the page (400)."""
+    record = _posted_record(request, form)
+    if record is None:
+        form.is_valid()
+        form.add_error(None, _("Dossier de coordination introuvable."))
+        return render(request, "coordination/action_error.html", {"form": form}, status=400)
     if form.is_valid():
         try:
-            action(form.cleaned_data)
+            action(record, form.cleaned_data)
         except ValidationError as exc:
             _errors_to_form(form, exc)
         else:
             messages.success(request, success)
             return redirect("coordination:record", pk=record.pk)
-    return _redisplay(request, record, **{form_name: form})
+    return render(request, "coordination/record.html", _record_context(request, record, **{form_name: form}), status=400)
 
 
 @require_POST
 @care_role_required
-def add_member(request, pk: int):
-    record = _record(request, pk, "update")
-    form = MemberForm(request.POST)
-
-    def action(data):
+def add_member(request):
+    def action(record, data):
         end = services.end_of_day(data["end"]) if data.get("end") else None
         services.add_member(record, data["rpps"].user, role=data["role"], organisation=data["organisation"],
                             referent=data["referent"], end=end, by=request.user, channel=CHANNEL, request=request)
 
-    return _act(request, record, form, "member_form", action, _("Le professionnel a rejoint l'équipe de soins."))
+    return _act(request, MemberForm(request.POST), "member_form", action, _("Le professionnel a rejoint l'équipe de soins."))
 
 
 @require_POST
 @care_role_required
-def end_member(request, pk: int):
-    record = _record(request, pk, "update")
-    form = IdForm(request.POST)
-
-    def action(data):
+def end_member(request):
+    def action(record, data):
         member = record.team.filter(pk=data["id"]).first()
         if member is None:
             raise ValidationError({"id": [_("Membre introuvable dans cette équipe.")]})
         services.end_member(member, by=request.user, channel=CHANNEL, request=request)
 
-    return _act(request, record, form, "action_form", action, _("Le professionnel a quitté l'équipe."))
+    return _act(request, IdForm(request.POST), "action_form", action, _("Le professionnel a quitté l'équipe."))
 
 
 @require_POST
 @care_role_required
-def add_note(request, pk: int):
-    record = _record(request, pk, "update")
-    form = NoteForm(request.POST)
-    return _act(request, record, form, "note_form",
-                lambda data: services.add_note(record, data["text"], by=request.user, channel=CHANNEL, request=request),
-                _("Note ajoutée."))
+def add_note(request):
+    def action(record, data):
+        services.add_note(record, data["text"], by=request.user, channel=CHANNEL, request=request)
+
+    return _act(request, NoteForm(request.POST), "note_form", action, _("Note ajoutée."))
 
 
 @require_POST
 @care_role_required
-def add_task(request, pk: int):
-    record = _record(request, pk, "update")
-    members = [m for m in selectors.team(record) if m.is_active()]
-    form = TaskForm(request.POST, members=members)
+def add_task(request):
+    record = _posted_record(request, TaskForm(request.POST))
+    members = [m for m in selectors.team(record) if m.is_active()] if record else []
 
-    def action(data):
+    def action(record, data):
         assignee = next((m.professional for m in members if m.professional_id == data.get("assignee")), None)
+        if data.get("assignee") and assignee is None:
+            raise ValidationError({"assignee": [_("La tâche doit être attribuée à un membre actif de l'équipe.")]})
         services.create_task(record, title=data["title"], due_date=data.get("due_date"), assignee=assignee,
                              by=request.user, channel=CHANNEL, request=request)
 
-    return _act(request, record, form, "task_form", action, _("Tâche créée."))
+    return _act(request, TaskForm(request.POST, members=members), "task_form", action, _("Tâche créée."))
 
 
 @require_POST
 @care_role_required
-def complete_task(request, pk: int):
-    record = _record(request, pk, "update")
-    form = IdForm(request.POST)
-
-    def action(data):
+def complete_task(request):
+    def action(record, data):
         task = Task.objects.filter(record=record, pk=data["id"]).first()
         if task is None:
             raise ValidationError({"id": [_("Tâche introuvable dans ce dossier.")]})
         services.complete_task(task, by=request.user, channel=CHANNEL, request=request)
 
-    return _act(request, record, form, "action_form", action, _("Tâche marquée comme faite."))
+    return _act(request, IdForm(request.POST), "action_form", action, _("Tâche marquée comme faite."))
 
 
 @require_POST
 @care_role_required
-def start_pathway(request, pk: int):
-    record = _record(request, pk, "update")
-    form = PathwayForm(request.POST)
-    return _act(request, record, form, "pathway_form",
-                lambda data: services.start_pathway(record, data["template"], start_date=data["start_date"], by=request.user,
-                                                    channel=CHANNEL, request=request),
-                _("Parcours démarré : ses étapes sont dans les tâches."))
+def start_pathway(request):
+    def action(record, data):
+        services.start_pathway(record, data["template"], start_date=data["start_date"], by=request.user, channel=CHANNEL,
+                               request=request)
+
+    return _act(request, PathwayForm(request.POST), "pathway_form", action, _("Parcours démarré : ses étapes sont dans les tâches."))
 
 
 # --- Documents -------------------------------------------------------------------------------------
-def _document(record, document_id) -> Document | None:
-    return Document.objects.filter(record=record, pk=document_id).first()
+def _document(record, document_id) -> Document:
+    document = Document.objects.filter(record=record, pk=document_id).first()
+    if document is None:
+        raise ValidationError({"id": [_("Document introuvable dans ce dossier.")]})
+    return document
 
 
 @require_POST
 @care_role_required
-def upload_document(request, pk: int):
-    record = _record(request, pk, "update")
+def upload_document(request):
     form = DocumentForm(request.POST, request.FILES)
 
-    def action(data):
+    def action(record, data):
         replaces = None
         if data.get("replaces"):
-            replaces = _document(record, data["replaces"])
+            replaces = Document.objects.filter(record=record, pk=data["replaces"]).first()
             if replaces is None:
                 raise ValidationError({"replaces": [_("Document à remplacer introuvable dans ce dossier.")]})
         upload = data["file"]
@@ -240,7 +249,7 @@ def upload_document(request, pk: int):
         services.store_document(record, upload.read(), filename=upload.name, meta=form.metadata(), by=request.user,
                                 replaces=replaces, channel=CHANNEL, request=request)
 
-    return _act(request, record, form, "document_form", action, _("Document déposé."))
+    return _act(request, form, "document_form", action, _("Document déposé."))
 
 
 @require_GET
@@ -272,41 +281,31 @@ def document_detail(request, pk: int, document_id: int):
         "record": record, "patient": record.patient, "document": document, "versions": chain,
         "can_update": permissions.can(request.user, "update", record), "type_label": codes.type_label(document.type_code),
         "class_label": codes.class_label(document.class_code), "document_form": DocumentForm(initial={
-            "replaces": document.pk, "title": document.title, "type_code": document.type_code,
+            "record": record.pk, "replaces": document.pk, "title": document.title, "type_code": document.type_code,
             "confidentiality": document.confidentiality, "visible_to_patient": document.visible_to_patient}),
     })
 
 
 @require_POST
 @care_role_required
-def document_visibility(request, pk: int):
-    record = _record(request, pk, "update")
-    form = VisibilityForm(request.POST)
-
-    def action(data):
+def document_visibility(request):
+    def action(record, data):
         document = _document(record, data["id"])
-        if document is None:
-            raise ValidationError({"id": [_("Document introuvable dans ce dossier.")]})
         permissions.require(request.user, "read", document, channel=CHANNEL, request=request)
         services.set_patient_visibility(document, data["visible"], by=request.user, channel=CHANNEL, request=request)
 
-    return _act(request, record, form, "action_form", action, _("Visibilité pour le patient mise à jour."))
+    return _act(request, VisibilityForm(request.POST), "action_form", action, _("Visibilité pour le patient mise à jour."))
 
 
 @require_POST
 @care_role_required
-def deprecate_document(request, pk: int):
-    record = _record(request, pk, "update")
-    form = DeprecateForm(request.POST)
-
-    def action(data):
+def deprecate_document(request):
+    def action(record, data):
         document = _document(record, data["id"])
-        if document is None:
-            raise ValidationError({"id": [_("Document introuvable dans ce dossier.")]})
         permissions.require(request.user, "read", document, channel=CHANNEL, request=request)
         services.deprecate_document(document, reason=data["reason"], by=request.user, channel=CHANNEL, request=request)
 
-    return _act(request, record, form, "action_form", action, _("Document retiré."))
+    return _act(request, DeprecateForm(request.POST), "action_form", action, _("Document retiré."))
 
 
 @require_GET
