@@ -27,11 +27,11 @@ _numbers = itertools.count(700)
 AUTHORITY_OID = "1.2.250.1.999.9.9"
 
 
-def _professional(first: str, last: str, organisation, profession: str) -> tuple[User, str]:
+def _professional(first: str, last: str, organisation, profession: str, email: str) -> tuple[User, str]:
     record = directory.upsert_professional({"rpps": luhn_complete(f"10{next(_numbers):08d}"), "first_name": first,
                                             "last_name": last, "profession_code": profession}).obj
     directory.upsert_situation(record, organisation, {"mode": "L"})
-    user = User.objects.create_user(username=f"{first}@test.invalid", email=f"{first.lower()}@test.invalid", password=PASSWORD,
+    user = User.objects.create_user(username=email, email=email, password=PASSWORD,
                                     kind="pro", first_name=first, last_name=last)
     directory.link_user(record, user)
     return user, record.rpps
@@ -53,8 +53,8 @@ def region(service_catalogue, settings, tmp_path):
         "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "documents")}}}
     msp = directory.upsert_organisation({"finess": finess_complete(f"14{next(_numbers):06d}"), "finess_kind": "ET",
                                          "name": "Maison de santé du Bocage", "kind": "MSP", "college": "B"}).obj
-    gp, _rpps = _professional("Julien", "Morel", msp, "10")
-    nurse, nurse_rpps = _professional("Hélène", "Lefèvre", msp, "60")
+    gp, _rpps = _professional("Julien", "Morel", msp, "10", "julien@test.invalid")
+    nurse, nurse_rpps = _professional("Hélène", "Lefèvre", msp, "60", "helene@test.invalid")
     patient_user = User.objects.create_user(username="camille@test.invalid", email="camille@test.invalid", password=PASSWORD,
                                             kind="patient")
     patient = Patient.objects.create(birth_name="MARTIN", birth_first_names="Camille", birth_date=dt.date(1984, 3, 12), sex="F",
@@ -108,7 +108,7 @@ def test_gp_nurse_patient_and_discharge(live_server, browser, region):
     record_url = gp_page.url
 
     nurse_page = browser.new_context(locale="fr-FR").new_page()
-    log_in(nurse_page, live_server.url, pro, "hélène@test.invalid")
+    log_in(nurse_page, live_server.url, pro, "helene@test.invalid")
     nurse_page.goto(live_server.url + "/coordination/")
     nurse_page.get_by_role("link", name="Camille MARTIN").click()
     expect(nurse_page.get_by_role("link", name="Lettre de liaison de sortie")).to_be_visible()

@@ -91,3 +91,20 @@ def test_overdue_tasks_alert_once(record, gp, nurse, django_capture_on_commit_ca
     late.refresh_from_db()
     assert late.overdue_notified_at is not None
     assert Task.objects.get(pk=unassigned.pk).overdue_notified_at is not None
+
+
+@pytest.mark.django_db
+def test_the_overdue_command_and_task(record, gp, django_capture_on_commit_callbacks):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    services.create_task(record, title="En retard", due_date=dt.date(2020, 1, 1), assignee=gp, by=gp)
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("coordination", "overdue", stdout=out)
+    assert "1 alerte" in out.getvalue()
+    services.create_task(record, title="Aussi en retard", due_date=dt.date(2020, 1, 1), assignee=gp, by=gp)
+    out = StringIO()
+    call_command("coordination", "overdue", "--enqueue", stdout=out)  # immediate backend in tests
+    assert Task.objects.filter(overdue_notified_at__isnull=True, due_date__lt=dt.date(2021, 1, 1)).count() == 0

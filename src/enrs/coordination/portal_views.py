@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from enrs.access import selectors as access_selectors
@@ -16,8 +19,6 @@ from enrs.coordination.forms import StrictForm
 from enrs.coordination.models import Document
 from enrs.coordination.views import file_response
 from enrs.core import audit
-from django import forms
-from django.utils.translation import gettext_lazy as _
 
 CHANNEL = "web"
 
@@ -70,8 +71,6 @@ def lifeline(request, patient):
 
     _trail_own(request, patient, "coordination.Lifeline")
     entries = entries_for(patient, request.user)
-    from django.utils import timezone
-
     now = timezone.now()
     past = [e for e in entries if e.when <= now][::-1]
     future = [e for e in entries if e.when > now]

@@ -333,7 +333,7 @@ def _vigilance(user) -> bool:
 def pending_encounters(request):
     if not _vigilance(request.user):
         raise PermissionDenied(_("Cet écran est réservé à la cellule d'identitovigilance."))
-    form = AttachForm(request.POST or None)
+    form = AttachForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid():
             pending = PendingEncounter.objects.filter(pk=form.cleaned_data["id"]).first()
