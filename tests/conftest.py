@@ -72,3 +72,41 @@ def users(db):
         username="staff", email="staff@test.invalid", password="mot-de-passe-solide-1", kind="agency", is_staff=True
     )
     return {"pro": pro, "patient": patient, "staff": staff}
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server (aiosmtpd) on loopback; Django's SMTP backend points to it.
+
+    Yields the list of received ``email.message.EmailMessage`` objects.
+    """
+    import email
+    import email.policy
+
+    from aiosmtpd.controller import Controller
+
+    received: list = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            message = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
+            message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+            received.append(message)
+            return "250 Message accepted"
+
+    import socket
+
+    with socket.socket() as probe:  # aiosmtpd's readiness check needs the real port up front
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_TIMEOUT = 5
+    try:
+        yield received
+    finally:
+        controller.stop()

@@ -62,6 +62,8 @@ INPUT_ROUTES: list[InputRoute] = [
     ),
     # Security S2: access trail (the patient's "who accessed my record" page; only ?page=)
     InputRoute("portal:access_history", "query", user="patient", method="GET"),
+    InputRoute("portal:notifications", "query", user="pro", method="GET"),
+    InputRoute("portal:notifications_mark_read", "form", user="pro"),
     # Habilitations (S3): break-glass search and opening, patient oppositions
     InputRoute("access:break_glass_search", "query", user="pro", method="GET"),
     InputRoute("access:break_glass_open", "form", user="pro"),

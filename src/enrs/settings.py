@@ -293,6 +293,35 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 ENRS_IMPORT_DIR = VAR_DIR / "imports"
 
+# --- Object store for documents and attachments ------------------------------
+# `storages["documents"]` everywhere a file is kept. Filesystem by default; an
+# S3-compatible service (django-storages) in production: ENRS_DOCUMENT_STORAGE=s3.
+ENRS_DOCUMENT_ROOT = Path(os.environ.get("ENRS_DOCUMENT_ROOT", VAR_DIR / "documents"))
+if os.environ.get("ENRS_DOCUMENT_STORAGE", "filesystem") == "s3":
+    _documents_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("ENRS_S3_BUCKET", "enrs-documents"),
+            "endpoint_url": os.environ.get("ENRS_S3_ENDPOINT_URL") or None,
+            "access_key": os.environ.get("ENRS_S3_ACCESS_KEY"),
+            "secret_key": os.environ.get("ENRS_S3_SECRET_KEY"),
+            "region_name": os.environ.get("ENRS_S3_REGION") or None,
+            "file_overwrite": False,  # a document version is never overwritten
+            "default_acl": None,
+            "querystring_auth": True,
+        },
+    }
+else:
+    _documents_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": ENRS_DOCUMENT_ROOT},
+    }
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "documents": _documents_storage,
+}
+
 # --- Background tasks (django-tasks) ---------------------------------------
 TASKS = {
     "default": {
@@ -340,6 +369,12 @@ LOGGING = {
 
 # --- ENRS-specific -------------------------------------------------------------
 ENRS_REGION_NAME = os.environ.get("ENRS_REGION_NAME", "Normandie")
+# Absolute address of the platform, for links in e-mails and SMS.
+ENRS_PUBLIC_URL = os.environ.get("ENRS_PUBLIC_URL", "http://127.0.0.1:8000")
+# SMS provider interface (enrs.core.sms): console by default, an operator's class in production.
+ENRS_SMS_BACKEND = os.environ.get("ENRS_SMS_BACKEND", "enrs.core.sms.ConsoleBackend")
+# Largest uploaded file (documents, attachments), in bytes.
+ENRS_UPLOAD_MAX_BYTES = int(os.environ.get("ENRS_UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
 ENRS_FHIR_BASE_URL = os.environ.get("ENRS_FHIR_BASE_URL", "")  # empty: derived from the request
 ENRS_FHIR_DEFAULT_COUNT = int(os.environ.get("ENRS_FHIR_DEFAULT_COUNT", 20))
 ENRS_FHIR_MAX_COUNT = int(os.environ.get("ENRS_FHIR_MAX_COUNT", 200))

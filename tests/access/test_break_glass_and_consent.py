@@ -13,7 +13,7 @@ from django.utils import timezone
 from enrs.access import selectors, services
 from enrs.access.models import BreakGlassAccess, PatientConsent
 from enrs.core import permissions
-from enrs.core.models import AccessEvent
+from enrs.core.models import AccessEvent, Notification
 
 from .builders import make_organisation, make_patient, make_patient_account, make_professional, make_user
 
@@ -22,18 +22,29 @@ REASON = "Patient inconscient aux urgences, pas de proche joignable"
 
 
 # --- Services ---------------------------------------------------------------------------------
-def test_break_glass_opens_four_hours_and_notifies_team_and_patient(pro, org, patient_account):
+def test_break_glass_opens_four_hours_and_notifies_team_and_patient(
+    pro, org, patient_account, django_capture_on_commit_callbacks
+):
     user, patient = patient_account
     member = make_professional(org)
     services.add_care_team_member(patient, member, organisation=org, referent=True)
     before = timezone.now()
-    access = services.break_glass(pro, patient, REASON)
+    with django_capture_on_commit_callbacks(execute=True):
+        access = services.break_glass(pro, patient, REASON)
     assert services.BREAK_GLASS_DURATION == dt.timedelta(hours=4)
     assert before + dt.timedelta(hours=4) <= access.expires_at <= timezone.now() + dt.timedelta(hours=4)
-    assert len(mail.outbox) == 1
-    message = mail.outbox[0]
-    assert sorted(message.to) == sorted([member.email, patient.email])
-    assert "Accès en urgence" in message.subject and REASON in message.body
+    # One message per person: nobody sees the others' addresses; the opener gets none.
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([member.email, user.email])
+    assert all(len(m.to) == 1 and "Accès en urgence" in m.subject and REASON in m.body for m in mail.outbox)
+    notified = Notification.objects.filter(kind="break_glass")
+    assert sorted(n.recipient_id for n in notified) == sorted([member.pk, user.pk])
+
+
+def test_break_glass_mails_a_patient_without_account_at_his_address(pro, org):
+    patient = make_patient(email="sans.compte@test.invalid")
+    services.break_glass(pro, patient, REASON)
+    assert [m.to for m in mail.outbox] == [["sans.compte@test.invalid"]]
+    assert not Notification.objects.exists()
     event = AccessEvent.objects.get()
     assert event.break_glass and event.justification == REASON and event.patient_id == patient.pk
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from enrs.access import selectors
 from enrs.access.models import AccessGrant, BreakGlassAccess, CareRelationship, PatientConsent, Role, RoleAssignment
-from enrs.core import audit
+from enrs.core import audit, notifications
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +119,24 @@ def break_glass(user, patient, reason: str, *, channel: str = "web", request=Non
 
 
 def _notify_break_glass(access: BreakGlassAccess) -> None:
-    """E-mail the care team and the patient; a mail failure never blocks an emergency access."""
+    """Notify the care team and the patient, each separately (no one sees the others' addresses).
+
+    Account holders get an in-app notification and its e-mail copy; a patient
+    without an account but with an e-mail address gets the e-mail alone. A mail
+    failure never blocks an emergency access: it is recorded and logged.
+    """
+    subject, body = _break_glass_message(access)
+    accounts, plain_addresses = _break_glass_recipients(access)
+    for account in accounts:
+        notifications.notify(account, kind="break_glass", title=subject, body=body)
+    for address in plain_addresses:
+        try:
+            send_mail(subject, body, None, [address])
+        except Exception:  # noqa: BLE001 - the access stands; the failure is logged for the agency
+            logger.exception("break-glass notification failed for access %s", access.pk)
+
+
+def _break_glass_message(access: BreakGlassAccess) -> tuple[str, str]:
     author = access.user.get_full_name() or access.user.email
     when = timezone.localtime(access.started_at).strftime("%d/%m/%Y %H:%M")
     subject = _("Accès en urgence au dossier de %(patient)s") % {"patient": access.patient.display_name}
@@ -130,20 +147,18 @@ def _notify_break_glass(access: BreakGlassAccess) -> None:
         "author": author, "patient": access.patient.display_name, "when": when,
         "hours": int(BREAK_GLASS_DURATION.total_seconds() // 3600), "reason": access.reason,
     }  # fmt: skip
-    recipients = _break_glass_recipients(access)
-    if not recipients:
-        return
-    try:
-        send_mail(subject, body, None, recipients)
-    except Exception:  # noqa: BLE001 - the access stands; the failure is logged for the agency
-        logger.exception("break-glass notification failed for access %s", access.pk)
+    return subject, body
 
 
-def _break_glass_recipients(access: BreakGlassAccess) -> list[str]:
-    team = [m.professional.email for m in selectors.care_team(access.patient, at=access.started_at)]
+def _break_glass_recipients(access: BreakGlassAccess) -> tuple[list, list[str]]:
+    """(accounts to notify, bare e-mail addresses): the team, the patient, never the opener."""
+    accounts = {m.professional.pk: m.professional for m in selectors.care_team(access.patient, at=access.started_at)}
     patient = access.patient
-    patient_email = patient.email or (patient.user.email if patient.user_id else "")
-    return sorted({e for e in [*team, patient_email] if e and e != access.user.email})
+    if patient.user_id:
+        accounts[patient.user_id] = patient.user
+    accounts.pop(access.user.pk, None)
+    plain = [patient.email] if not patient.user_id and patient.email and patient.email != access.user.email else []
+    return list(accounts.values()), plain
 
 
 # --- Consent ----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ service is built). The membership issue will attach packs and tariffs to these
 rows; the permission API reads them through ``enrs.core.services_registry``.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -199,3 +200,38 @@ class AuditChainHead(models.Model):
 
     class Meta:
         db_table = "core_audit_chain_head"
+
+
+class Notification(models.Model):
+    """A message for one user, shown in the portal and optionally sent by e-mail/SMS.
+
+    Kept in the shared kernel because every service notifies (care team alerts,
+    booking reminders, new chat messages, requests); ``kind`` says which one.
+    The body must not carry health details beyond what the recipient may see:
+    callers link to the screen, which applies the permission API.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("destinataire"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField(_("type"), max_length=60)
+    title = models.CharField(_("titre"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    link = models.CharField(_("lien"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("lue le"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("envoyée par e-mail le"), null=True, blank=True)
+    texted_at = models.DateTimeField(_("envoyée par SMS le"), null=True, blank=True)
+    delivery_error = models.CharField(_("erreur d'envoi"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="core_notif_unread")]
+
+    def __str__(self) -> str:
+        return self.title

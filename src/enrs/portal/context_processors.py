@@ -2,6 +2,7 @@
 
 from django.conf import settings
 
+from enrs.core import notifications
 from enrs.portal import selectors
 
 
@@ -11,4 +12,5 @@ def platform(request):
         "region_name": settings.ENRS_REGION_NAME,
         "can_search_directory": selectors.can_search_directory(user),
         "show_back_office": selectors.shows_back_office(user),
+        "unread_notifications": notifications.unread_count(user),
     }

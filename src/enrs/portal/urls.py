@@ -10,4 +10,6 @@ urlpatterns = [
     path("espace-pro/", views.pro_home, name="pro_home"),
     path("espace-patient/", views.patient_home, name="patient_home"),
     path("espace-patient/acces-a-mon-dossier/", views.access_history, name="access_history"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/lues/", views.notifications_mark_read, name="notifications_mark_read"),
 ]

@@ -12,11 +12,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
-from enrs.core import audit
+from enrs.core import audit, notifications
 from enrs.identity import rules as identity_rules
 from enrs.portal import selectors
-from enrs.portal.forms import AccessHistoryForm
+from enrs.portal.forms import AccessHistoryForm, MarkNotificationsReadForm
 
 
 def _space_required(may_open):
@@ -109,3 +110,27 @@ def access_history(request):
         # Recorded after the query, so the patient sees the trail as it was when he asked.
         _record_own_access(request, patient, "core.AccessEvent")
     return render(request, "portal/access_history.html", context)
+
+
+NOTIFICATIONS_PAGE_SIZE = 30
+
+
+@login_required
+def notification_list(request):
+    """« Mes notifications » for every kind of account, newest first."""
+    form = AccessHistoryForm(request.GET)  # same single ``page`` parameter
+    if not form.is_valid():
+        return render(request, "portal/notifications.html", {"form": form, "page": None}, status=400)
+    page = Paginator(notifications.for_user(request.user), NOTIFICATIONS_PAGE_SIZE).get_page(form.page_number())
+    return render(request, "portal/notifications.html", {"form": form, "page": page, "nav_section": "notifications"})
+
+
+@require_POST
+@login_required
+def notifications_mark_read(request):
+    form = MarkNotificationsReadForm(request.POST)
+    if not form.is_valid():
+        page = Paginator(notifications.for_user(request.user), NOTIFICATIONS_PAGE_SIZE).get_page(1)
+        return render(request, "portal/notifications.html", {"form": form, "page": page}, status=400)
+    notifications.mark_read(request.user, form.ids())
+    return redirect("portal:notifications")

@@ -1,0 +1,109 @@
+"""Notify a user: in the portal always, by e-mail and SMS on request.
+
+The in-app notification is written in the caller's transaction, so it exists
+exactly when the event that caused it does. E-mail and SMS leave only after
+the commit (a rolled-back booking must not send "your appointment is
+confirmed"); a delivery failure is recorded on the notification, never raised
+to the caller whose work already succeeded.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from enrs.core import sms as sms_gateway
+from enrs.core.models import Notification
+
+logger = logging.getLogger("enrs.notifications")
+
+
+def notify(
+    recipient,
+    *,
+    kind: str,
+    title: str,
+    body: str = "",
+    link: str = "",
+    email: bool = True,
+    sms: bool = False,
+    phone: str = "",
+    sms_text: str = "",
+) -> Notification:
+    """Store a notification for ``recipient`` and schedule its e-mail/SMS copies.
+
+    ``sms=True`` with a ``phone`` sends an SMS of ``sms_text`` (the title when
+    empty): SMS are short and often read on a shared screen, so callers should
+    write a dedicated text without health details.
+    """
+    notification = Notification.objects.create(
+        recipient=recipient, kind=kind, title=title[:200], body=body, link=link[:500]
+    )
+    if email and recipient.email:
+        transaction.on_commit(lambda: _send_email(notification.pk))
+    if sms and phone:
+        text = sms_text or notification.title
+        transaction.on_commit(lambda: _send_sms(notification.pk, phone, text))
+    return notification
+
+
+def notify_many(recipients: Iterable, **kwargs) -> list[Notification]:
+    return [notify(recipient, **kwargs) for recipient in {r.pk: r for r in recipients}.values()]
+
+
+def _send_email(notification_id: int) -> None:
+    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+    body = notification.body
+    if notification.link:
+        body = f"{body}\n\n{_absolute(notification.link)}".strip()
+    try:
+        send_mail(notification.title, body, None, [notification.recipient.email])
+    except Exception as error:  # noqa: BLE001 - any transport failure is recorded, not raised
+        logger.warning("notification %s: e-mail failed: %s", notification_id, error)
+        _record(notification_id, delivery_error=f"e-mail : {error}"[:300])
+        return
+    _record(notification_id, emailed_at=timezone.now())
+
+
+def _send_sms(notification_id: int, phone: str, text: str) -> None:
+    try:
+        sms_gateway.send_sms(phone, text)
+    except Exception as error:  # noqa: BLE001 - idem: the operator may be down
+        logger.warning("notification %s: SMS failed: %s", notification_id, error)
+        _record(notification_id, delivery_error=f"SMS : {error}"[:300])
+        return
+    _record(notification_id, texted_at=timezone.now())
+
+
+def _record(notification_id: int, **fields) -> None:
+    Notification.objects.filter(pk=notification_id).update(**fields)
+
+
+def _absolute(link: str) -> str:
+    from django.conf import settings
+
+    if link.startswith(("http://", "https://")):
+        return link
+    return settings.ENRS_PUBLIC_URL.rstrip("/") + link
+
+
+def unread_count(user) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def for_user(user):
+    return Notification.objects.filter(recipient=user)
+
+
+def mark_read(user, ids: Iterable[int] | None = None) -> int:
+    """Mark ``user``'s notifications read (all when ``ids`` is None); others' are untouched."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=list(ids))
+    return unread.update(read_at=timezone.now())
