@@ -6,7 +6,6 @@ import datetime as dt
 import socket
 
 import pytest
-from django.core import mail
 
 from enrs.coordination.models import PendingEncounter, TimelineEvent
 from enrs.core.mllp import END_BLOCK, Frame, MllpSettings, ThreadedMllpServer, frame
@@ -45,7 +44,8 @@ def followed(record, sender):
 
 
 @pytest.mark.django_db
-def test_a_discharge_goes_on_the_timeline_and_to_the_team_in_app_and_by_mail(followed, gp, django_capture_on_commit_callbacks):
+def test_a_discharge_goes_on_the_timeline_and_to_the_team_in_app_and_by_mail(followed, gp, smtp_server,
+                                                                             django_capture_on_commit_callbacks):
     from enrs.core.models import Notification
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -56,7 +56,8 @@ def test_a_discharge_goes_on_the_timeline_and_to_the_team_in_app_and_by_mail(fol
     assert "CHU de Caen" in event.detail and "CARDIO" in event.detail
     notice = Notification.objects.get(recipient=gp)
     assert "Sortie" in notice.title and followed.patient.display_name in notice.title
-    assert [m.to for m in mail.outbox] == [[gp.email]]
+    (sent,) = smtp_server
+    assert sent["X-Envelope-To"] == gp.email and "Sortie" in sent["Subject"]
     assert InboundMessage.objects.get(control_id="M-1").outcome == "notified"
 
 

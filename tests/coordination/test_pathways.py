@@ -79,7 +79,7 @@ def test_starting_vigilans_creates_dated_tasks_given_to_the_member_with_the_role
 
 @pytest.mark.django_db
 def test_overdue_tasks_alert_once(record, gp, nurse, django_capture_on_commit_callbacks):
-    from enrs.core.notifications import Notification  # noqa: F401 - the kernel model
+    from enrs.core.models import Notification
 
     services.add_member(record, nurse, role="Infirmière", by=gp)
     late = services.create_task(record, title="Passage IDE", due_date=dt.date(2020, 1, 1), assignee=nurse, by=gp)
@@ -91,6 +91,7 @@ def test_overdue_tasks_alert_once(record, gp, nurse, django_capture_on_commit_ca
     late.refresh_from_db()
     assert late.overdue_notified_at is not None
     assert Task.objects.get(pk=unassigned.pk).overdue_notified_at is not None
+    assert sorted(n.recipient_id for n in Notification.objects.filter(kind="coordination.overdue")) == sorted([nurse.pk, gp.pk])
 
 
 @pytest.mark.django_db
