@@ -6,6 +6,7 @@ import datetime as dt
 import socket
 
 import pytest
+from django.db import connections
 
 from enrs.coordination.models import PendingEncounter, TimelineEvent
 from enrs.core.mllp import END_BLOCK, Frame, MllpSettings, ThreadedMllpServer, frame
@@ -136,9 +137,17 @@ def test_replay_is_not_notified_twice(followed, django_capture_on_commit_callbac
 
 
 # --- Over a real MLLP socket ---------------------------------------------------------------------
+def handle_and_close(received: Frame) -> bytes:
+    """The listener's handler, closing the worker thread's connection so that PostgreSQL can drop the test database."""
+    try:
+        return handle_frame(received)
+    finally:
+        connections.close_all()
+
+
 @pytest.fixture
 def listener():
-    server = ThreadedMllpServer(handle_frame, MllpSettings(port=0, max_message_bytes=64 * 1024))
+    server = ThreadedMllpServer(handle_and_close, MllpSettings(port=0, max_message_bytes=64 * 1024))
     server.start()
     yield server
     server.stop()

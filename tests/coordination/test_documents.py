@@ -250,3 +250,16 @@ def test_no_dmp_export_without_a_qualified_identity(record, gp, documents_dir):
     with pytest.raises(ValidationError) as caught:
         export.dmp_package(document, by=gp)
     assert "qualifiée" in caught.value.messages[0]
+
+
+@pytest.mark.django_db
+def test_life_line_shows_each_viewer_what_he_may_see(record, gp, outsider, patient_user, documents_dir):
+    from enrs.core.lifeline import entries_for
+
+    hidden = services.store_document(record, pdf_bytes("a"), filename="a.pdf", meta=meta(title="Compte rendu interne"), by=gp)
+    services.store_document(record, pdf_bytes("b"), filename="b.pdf", meta=meta(title="Ordonnance", visible_to_patient=True), by=gp)
+    titles = lambda user: {e.title for e in entries_for(record.patient, user)}  # noqa: E731
+    assert {"Ordonnance"} <= titles(patient_user) and hidden.title not in titles(patient_user)
+    assert {"Ordonnance", "Compte rendu interne"} <= titles(gp)
+    assert titles(outsider) == set()
+    assert AccessEvent.objects.filter(actor_id=patient_user.pk, object_type="coordination.CoordinationRecord").exists()

@@ -1,9 +1,9 @@
 """The coordination record's part of the patient's life line (« ligne de vie »).
 
 Past: admissions, discharges, transfers and telemonitoring summaries, and the
-documents shared with the patient. Future: the open pathway steps with a due
-date. Only what the patient may see: documents marked visible to him, no
-notes, no internal tasks outside pathways.
+documents the viewer may see (for the patient: those marked visible to him).
+Future: the open pathway steps with a due date. No notes, no internal tasks
+outside pathways. Nothing at all for a viewer who may not read the record.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 
 from enrs.coordination import codes, selectors
 from enrs.coordination.models import TimelineEvent
+from enrs.core import permissions
+from enrs.core.lifeline import LifelineEntry, register_provider
 
 PATIENT_EVENT_KINDS = (
     TimelineEvent.Kind.ADMISSION, TimelineEvent.Kind.DISCHARGE, TimelineEvent.Kind.TRANSFER,
@@ -25,17 +27,19 @@ LIMIT = 200
 
 
 def entries(patient, user):
-    from enrs.core.lifeline import LifelineEntry
-
+    """What ``user`` may see of the patient's record on the life line (the read is trailed)."""
     record = selectors.record_of(patient)
-    if record is None:
+    if record is None or not permissions.can(user, "read", record):
         return []
+    permissions.require(user, "read", record, channel="web")
     found = []
     for event in record.events.filter(kind__in=PATIENT_EVENT_KINDS).order_by("-occurred_at")[:LIMIT]:
         found.append(LifelineEntry(when=event.occurred_at, kind=event.kind, title=event.title, detail=event.detail,
                                    source=event.source))
-    link = reverse("coordination_portal:documents")
-    for document in selectors.patient_documents(patient)[:LIMIT]:
+    own = patient.user_id == user.pk
+    documents = selectors.patient_documents(patient) if own else selectors.documents(record, user)
+    for document in documents[:LIMIT]:
+        link = reverse("coordination_portal:documents") if own else reverse("coordination:document", args=[record.pk, document.pk])
         found.append(LifelineEntry(when=_at_noon(document.service_date), kind="document", title=document.title,
                                    detail=codes.type_label(document.type_code), link=link, source=document.author_name))
     for task in selectors.pathway_steps(record)[:LIMIT]:
@@ -49,8 +53,4 @@ def _at_noon(day: datetime.date) -> datetime.datetime:
 
 
 def register() -> None:
-    try:
-        from enrs.core.lifeline import register_provider
-    except ImportError:  # the shared kernel is not merged yet
-        return
     register_provider(entries)

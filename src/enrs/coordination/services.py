@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,29 +36,18 @@ from enrs.coordination.models import (
     TimelineEvent,
 )
 from enrs.core import audit, permissions
+from enrs.core.notifications import notify
+from enrs.core.uploads import check_upload
 
 log = logging.getLogger(__name__)
 Kind = TimelineEvent.Kind
 MAX_TEXT = 10_000
 
 
-# --- Kernel adapters ----------------------------------------------------------------------------
+# --- Kernel ---------------------------------------------------------------------------------------
 def document_storage():
-    from django.core.files.storage import storages
-
+    """The object store of every kept file (filesystem by default, S3 in production)."""
     return storages["documents"]
-
-
-def check_upload(data: bytes, *, filename: str):
-    from enrs.core.uploads import check_upload as kernel_check
-
-    return kernel_check(data, filename=filename)
-
-
-def notify(recipient, *, kind: str, title: str, body: str = "", link: str = "", email: bool = True):
-    from enrs.core.notifications import notify as kernel_notify
-
-    return kernel_notify(recipient, kind=kind, title=title, body=body, link=link, email=email)
 
 
 def max_upload_bytes() -> int:
@@ -142,7 +132,7 @@ def add_member(record: CoordinationRecord, professional, *, role: str, by, organ
     )
     _event(record, Kind.TEAM, _("%(name)s rejoint l'équipe (%(role)s)") % {"name": _display(professional), "role": role},
            source=_display(by))
-    transaction.on_commit(lambda: _notify_new_member(member))
+    _notify_new_member(member)
     return member
 
 
@@ -199,9 +189,8 @@ def create_task(record: CoordinationRecord, *, title: str, by, due_date=None, as
     )
     _event(record, Kind.TASK, _("Tâche créée : %(title)s") % {"title": task.title}, source=_display(by))
     if assignee is not None and assignee != by:
-        transaction.on_commit(lambda: notify(assignee, kind="coordination.task", title=_("Nouvelle tâche : %(title)s") % {"title": task.title},
-                                             body=_("Patient : %(patient)s") % {"patient": record.patient.display_name},
-                                             link=record_link(record)))
+        notify(assignee, kind="coordination.task", title=_("Nouvelle tâche : %(title)s") % {"title": task.title},
+               body=_("Patient : %(patient)s") % {"patient": record.patient.display_name}, link=record_link(record))
     return task
 
 
@@ -394,11 +383,11 @@ def store_document(record: CoordinationRecord, data: bytes, *, filename: str, me
             verb = _("Nouvelle version") if replaces else _("Document déposé")
             _event(record, Kind.DOCUMENT, f"{verb} : {document.title}", detail=codes.type_label(document.type_code),
                    source=_display(by), data={"document": document.pk})
+            _notify_document(document, by)
     except BaseException:
         if stored_name is not None:
             _delete_quietly(storage, stored_name)
         raise
-    transaction.on_commit(lambda: _notify_document(document, by))
     return document
 
 
@@ -450,9 +439,8 @@ def set_patient_visibility(document: Document, visible: bool, *, by, channel: st
     _event(document.record, Kind.DOCUMENT, title % {"title": document.title}, source=_display(by), data={"document": document.pk})
     patient_user = document.record.patient.user
     if visible and patient_user is not None:
-        transaction.on_commit(lambda: notify(patient_user, kind="coordination.document",
-                                             title=_("Un document est disponible dans votre espace"),
-                                             body=document.title, link=_portal_documents_link()))
+        notify(patient_user, kind="coordination.document", title=_("Un document est disponible dans votre espace"),
+               body=document.title, link=_portal_documents_link())
     return document
 
 
@@ -510,8 +498,7 @@ def record_encounter(patient, notice: EncounterNotice, *, channel: str) -> str:
     audit.record(actor=None, action="update", channel=channel, patient_id=patient.pk, object_type="coordination.TimelineEvent",
                  object_id=str(event.pk), justification=notice.source[:200])
     when = timezone.localtime(notice.occurred_at).strftime("%d/%m/%Y %H:%M")
-    members = active_members(record)
-    transaction.on_commit(lambda: _notify_encounter(record, members, label, detail, when))
+    _notify_encounter(record, active_members(record), label, detail, when)
     return "notified"
 
 
@@ -558,8 +545,7 @@ def add_telemonitoring_summary(patient, *, title: str, detail: str, source: str,
     event = _event(record, Kind.TELEMONITORING, title, detail=detail, source=source, occurred_at=occurred_at, data=data)
     audit.record(actor=None, action="create", channel=channel, patient_id=patient.pk, object_type="coordination.TimelineEvent",
                  object_id=str(event.pk), justification=source[:200])
-    members = active_members(record)
-    transaction.on_commit(lambda: [
-        notify(m.professional, kind="coordination.telemonitoring", title=_("Télésurveillance : %(patient)s") % {
-            "patient": record.patient.display_name}, body=title, link=record_link(record), email=False) for m in members])
+    for member in active_members(record):
+        notify(member.professional, kind="coordination.telemonitoring", title=_("Télésurveillance : %(patient)s") % {
+            "patient": record.patient.display_name}, body=title, link=record_link(record), email=False)
     return event
