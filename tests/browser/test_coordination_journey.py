@@ -96,7 +96,7 @@ def test_gp_nurse_patient_and_discharge(live_server, browser, region):
     gp_page.get_by_label("Rôle dans l'équipe").fill("Infirmière libérale")
     gp_page.get_by_role("button", name="Ajouter à l'équipe").click()
     expect(gp_page.get_by_text("Le professionnel a rejoint l'équipe de soins.")).to_be_visible()
-    expect(gp_page.get_by_text("Hélène Lefèvre")).to_be_visible()
+    expect(gp_page.get_by_text("Hélène Lefèvre", exact=True)).to_be_visible()
 
     gp_page.get_by_text("Déposer un document").click()
     gp_page.get_by_label("Fichier (PDF, CDA R2, JPEG, PNG ou texte)").set_input_files(region["pdf"])
@@ -111,7 +111,7 @@ def test_gp_nurse_patient_and_discharge(live_server, browser, region):
     log_in(nurse_page, live_server.url, pro, "helene@test.invalid")
     nurse_page.goto(live_server.url + "/coordination/")
     nurse_page.get_by_role("link", name="Camille MARTIN").click()
-    expect(nurse_page.get_by_role("link", name="Lettre de liaison de sortie")).to_be_visible()
+    expect(nurse_page.get_by_role("link", name="Lettre de liaison de sortie", exact=True)).to_be_visible()
     with nurse_page.expect_download() as download:
         nurse_page.get_by_role("link", name="Télécharger Lettre de liaison de sortie").click()
     assert download.value.suggested_filename == "lettre-de-liaison.pdf"
@@ -125,11 +125,11 @@ def test_gp_nurse_patient_and_discharge(live_server, browser, region):
     gp_page.get_by_role("button", name="Rendre visible au patient : Lettre de liaison de sortie").click()
     expect(gp_page.get_by_text("Visibilité pour le patient mise à jour.")).to_be_visible()
     patient_page.reload()
-    expect(patient_page.get_by_role("link", name="Lettre de liaison de sortie")).to_be_visible()
+    expect(patient_page.get_by_role("link", name="Lettre de liaison de sortie", exact=True)).to_be_visible()
 
     ack = handle_frame(Frame(discharge(), "127.0.0.1:1", "", "hl7-journey"))
     assert b"MSA|AA" in ack
     gp_page.goto(live_server.url + "/notifications/")
-    expect(gp_page.get_by_text("Sortie d'hospitalisation : Camille MARTIN")).to_be_visible()
+    expect(gp_page.get_by_role("link", name="Sortie d'hospitalisation : Camille MARTIN")).to_be_visible()
     gp_page.goto(record_url)
     expect(gp_page.get_by_text("Sortie d'hospitalisation").first).to_be_visible()

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -34,7 +35,7 @@ from enrs.coordination.forms import (
     TaskForm,
     VisibilityForm,
 )
-from enrs.coordination.models import CoordinationRecord, Document, PendingEncounter, Task
+from enrs.coordination.models import CoordinationRecord, Document, PendingEncounter
 from enrs.core import permissions
 from enrs.identity.models import Patient
 
@@ -124,10 +125,10 @@ def record(request, pk: int):
     return render(request, "coordination/record.html", _record_context(request, record))
 
 
-def _posted_record(request, form) -> CoordinationRecord | None:
+def _posted_record(request, data) -> CoordinationRecord | None:
     """The record named in the body, checked for update (403 when refused), or None when unreadable/unknown."""
     try:
-        pk = int(form.data.get("record", ""))
+        pk = int(data.get("record", ""))
     except (TypeError, ValueError):
         return None
     record = CoordinationRecord.objects.select_related("patient").filter(pk=pk).first()
@@ -137,8 +138,12 @@ def _posted_record(request, form) -> CoordinationRecord | None:
 
 
 def _act(request, form, form_name: str, action, success: str):
-    """Resolve the record, validate, run ``action(record, cleaned_data)``; errors go back to the page (400)."""
-    record = _posted_record(request, form)
+    """Resolve the record, validate, run ``action(record, cleaned_data)``; errors go back to the page (400).
+
+    ``form`` is a bound form, or a function of the record (or None) building it.
+    """
+    record = _posted_record(request, request.POST)
+    form = form(record) if callable(form) and not isinstance(form, Form) else form
     if record is None:
         form.is_valid()
         form.add_error(None, _("Dossier de coordination introuvable."))
@@ -169,9 +174,7 @@ def add_member(request):
 @care_role_required
 def end_member(request):
     def action(record, data):
-        member = record.team.filter(pk=data["id"]).first()
-        if member is None:
-            raise ValidationError({"id": [_("Membre introuvable dans cette équipe.")]})
+        member = _one_of(record.team, data["id"], _("Membre introuvable dans cette équipe."))
         services.end_member(member, by=request.user, channel=CHANNEL, request=request)
 
     return _act(request, IdForm(request.POST), "action_form", action, _("Le professionnel a quitté l'équipe."))
@@ -189,26 +192,25 @@ def add_note(request):
 @require_POST
 @care_role_required
 def add_task(request):
-    record = _posted_record(request, TaskForm(request.POST))
-    members = [m for m in selectors.team(record) if m.is_active()] if record else []
-
     def action(record, data):
+        members = [m for m in selectors.team(record) if m.is_active()]
         assignee = next((m.professional for m in members if m.professional_id == data.get("assignee")), None)
         if data.get("assignee") and assignee is None:
             raise ValidationError({"assignee": [_("La tâche doit être attribuée à un membre actif de l'équipe.")]})
         services.create_task(record, title=data["title"], due_date=data.get("due_date"), assignee=assignee,
                              by=request.user, channel=CHANNEL, request=request)
 
-    return _act(request, TaskForm(request.POST, members=members), "task_form", action, _("Tâche créée."))
+    def form(record):
+        return TaskForm(request.POST, members=[m for m in selectors.team(record) if m.is_active()] if record else [])
+
+    return _act(request, form, "task_form", action, _("Tâche créée."))
 
 
 @require_POST
 @care_role_required
 def complete_task(request):
     def action(record, data):
-        task = Task.objects.filter(record=record, pk=data["id"]).first()
-        if task is None:
-            raise ValidationError({"id": [_("Tâche introuvable dans ce dossier.")]})
+        task = _one_of(record.tasks, data["id"], _("Tâche introuvable dans ce dossier."))
         services.complete_task(task, by=request.user, channel=CHANNEL, request=request)
 
     return _act(request, IdForm(request.POST), "action_form", action, _("Tâche marquée comme faite."))
@@ -225,11 +227,16 @@ def start_pathway(request):
 
 
 # --- Documents -------------------------------------------------------------------------------------
+def _one_of(rows, pk: int, message: str):
+    """The row ``pk`` among ``rows`` (objects of the posted record), or a form error."""
+    found = rows.filter(pk=pk).first()
+    if found is None:
+        raise ValidationError({"id": [message]})
+    return found
+
+
 def _document(record, document_id) -> Document:
-    document = Document.objects.filter(record=record, pk=document_id).first()
-    if document is None:
-        raise ValidationError({"id": [_("Document introuvable dans ce dossier.")]})
-    return document
+    return _one_of(record.documents, document_id, _("Document introuvable dans ce dossier."))
 
 
 @require_POST
