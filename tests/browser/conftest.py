@@ -6,11 +6,9 @@ The browser is never downloaded (no ``playwright install``): the journeys drive
 
 from __future__ import annotations
 
-import importlib
 import os
 
 import pytest
-from django.apps import apps
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -63,12 +61,10 @@ def page(context):
 
 @pytest.fixture
 def service_catalogue(transactional_db):
-    """The service registry as migration core/0002 seeds it.
+    """The journeys' database, with the reference data the migrations seed.
 
-    Transactional tests end with a flush that empties every table, the seeded
-    registry included; ``serialized_rollback`` would restore it, but the copy it
-    relies on is not found once Playwright's greenlets are involved, so the
-    journeys re-run the (idempotent) seed themselves.
+    Transactional tests end with a flush that empties every table; ``flush``
+    emits post_migrate, whose receivers (core, membership, offer apps) put the
+    catalogue, the tariffs and the nomenclatures back. Nothing to do here but
+    ask for the transactional database.
     """
-    migration = importlib.import_module("enrs.core.migrations.0002_seed_service_registry")
-    migration.seed(apps, None)

@@ -5,10 +5,8 @@ pack complémentaire and downloads the PDF."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 
 import pytest
-from django.apps import apps
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -17,7 +15,6 @@ from enrs.access.models import Role
 from enrs.accounts.models import User
 from enrs.core.validators import finess_complete
 from enrs.directory import services as directory
-from enrs.membership import services as membership
 from enrs.membership.models import Member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,9 +24,7 @@ EHPAD = "EHPAD Les Glycines de Synthèse"
 
 @pytest.fixture
 def catalogue_and_tariffs(service_catalogue):
-    """The journeys' flush empties the seeded tables: re-run the catalogue seed and the tariff loader."""
-    importlib.import_module("enrs.core.migrations.0006_seed_service_catalogue").seed(apps, None)
-    membership.load_reference_tariffs()
+    """Catalogue and tariffs are seeded by the migrations and put back after each flush (post_migrate)."""
 
 
 @pytest.fixture

@@ -26,7 +26,6 @@ SITES = [
 
 @pytest.fixture
 def offers(service_catalogue):
-    services.load_shipped_nomenclatures()  # a flush between transactional tests empties them
     services.load_communes([{"insee": "14118", "name": "Caen", "postal_code": "14000", "latitude": 49.1829, "longitude": -0.3707},
                             {"insee": "14047", "name": "Bayeux", "postal_code": "14400", "latitude": 49.2764, "longitude": -0.7024}])
     made = {}

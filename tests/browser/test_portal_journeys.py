@@ -13,6 +13,8 @@ from enrs.accounts.models import User
 from enrs.core.validators import finess_complete, luhn_complete
 from enrs.directory import services as directory
 from enrs.identity.models import Patient
+from enrs.membership import services as membership
+from enrs.membership.models import GeneralAssembly
 
 # Transactional so that the live server thread sees the rows the test creates.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -44,6 +46,9 @@ def _user(email: str, kind: str) -> User:
 @pytest.fixture
 def region(service_catalogue):
     msp = _organisation("Maison de santé du Bocage", college="B")
+    # A member of the agency, as the demo personas' structures are: its home shows the collège's services.
+    membership.admit(membership.apply(msp, category="B", on=dt.date(2025, 1, 10)), GeneralAssembly.objects.create(
+        date=dt.date(2025, 3, 17), title="Assemblée générale"))
     me = _professional("Julien", "Morel", msp)
     directory.link_user(me, _user("julien.morel@test.invalid", "pro"))
     colleague = _professional("Hélène", "Lefèvre", msp)
@@ -69,8 +74,8 @@ def test_professional_logs_in_finds_a_colleague_and_opens_the_record(live_server
     expect(page).to_have_url(live_server.url + "/espace-pro/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Bonjour Julien Morel")
     expect(page.get_by_text("Maison de santé du Bocage")).to_be_visible()
-    tiles = page.locator("#tiles-upcoming ~ ul .tile")
-    expect(tiles.filter(has_text="e-RDV")).to_have_count(1)  # collège B
+    # e-RDV is open to collège B (in whichever group its pack and build state put it); ORU is not.
+    expect(page.locator('[data-service="erdv"]')).to_have_count(1)
     expect(page.locator('[data-service="oru"]')).to_have_count(0)  # collège A only
 
     page.get_by_role("link", name="Annuaire santé").click()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import threading
 
 import pytest
@@ -16,16 +15,6 @@ from enrs.membership.services import Item
 from .builders import make_assembly, make_member
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _reference_data():
-    """A transactional test run before this one flushed what the migrations seeded: seed it again."""
-    from django.apps import apps
-
-    for migration in ("0002_seed_service_registry", "0006_seed_service_catalogue"):
-        importlib.import_module(f"enrs.core.migrations.{migration}").seed(apps, None)
-    services.load_reference_tariffs()
 
 
 def test_concurrent_quotes_get_distinct_consecutive_numbers():

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class MembershipConfig(AppConfig):
@@ -17,3 +18,13 @@ class MembershipConfig(AppConfig):
         from enrs.membership import rules
 
         permissions.register_service_check(rules.membership_allows)
+        post_migrate.connect(_reload_reference_tariffs, sender=self, dispatch_uid="membership_reference_tariffs")
+
+
+def _reload_reference_tariffs(sender, using, **kwargs) -> None:
+    """Put the reference tariffs back after a flush (``flush`` emits post_migrate too)."""
+    from enrs.membership import services
+    from enrs.membership.models import Tariff
+
+    if not Tariff.objects.using(using).exists():
+        services.load_reference_tariffs()
