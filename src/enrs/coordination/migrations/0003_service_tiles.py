@@ -5,7 +5,7 @@ from django.db import migrations
 URLS = {"coordination": "coordination:home", "mes-documents": "coordination_portal:documents"}
 
 
-def link(apps, schema_editor):
+def link_tiles(apps, schema_editor):
     Service = apps.get_model("core", "Service")
     for code, url_name in URLS.items():
         Service.objects.filter(code=code).update(url_name=url_name)
@@ -17,4 +17,4 @@ def unlink(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [("coordination", "0002_builtin_pathways"), ("core", "0006_seed_service_catalogue")]
-    operations = [migrations.RunPython(link, unlink)]
+    operations = [migrations.RunPython(link_tiles, unlink)]
