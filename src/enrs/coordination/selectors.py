@@ -35,6 +35,11 @@ def team(record: CoordinationRecord) -> QuerySet[CareTeamMember]:
     return record.team.select_related("professional", "organisation")
 
 
+def active_team(record: CoordinationRecord, at=None) -> list[CareTeamMember]:
+    """The members in the team at ``at`` (now by default)."""
+    return [member for member in team(record) if member.is_active(at)]
+
+
 def timeline(record: CoordinationRecord) -> QuerySet[TimelineEvent]:
     return record.events.order_by("-occurred_at", "-pk")
 

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from enrs.access import selectors as access_selectors
 from enrs.access import services as access_services
-from enrs.coordination import codes, pathways
+from enrs.coordination import codes, pathways, selectors
 from enrs.coordination.models import (
     CareTeamMember,
     CoordinationRecord,
@@ -160,8 +160,7 @@ def end_member(member: CareTeamMember, *, by, at=None, channel: str = "web", req
 
 
 def active_members(record: CoordinationRecord, at=None):
-    at = at or timezone.now()
-    return [m for m in record.team.select_related("professional") if m.is_active(at)]
+    return selectors.active_team(record, at)
 
 
 # --- Notes and tasks ----------------------------------------------------------------------------

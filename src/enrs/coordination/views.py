@@ -193,7 +193,7 @@ def add_note(request):
 @care_role_required
 def add_task(request):
     def action(record, data):
-        members = [m for m in selectors.team(record) if m.is_active()]
+        members = selectors.active_team(record)
         assignee = next((m.professional for m in members if m.professional_id == data.get("assignee")), None)
         if data.get("assignee") and assignee is None:
             raise ValidationError({"assignee": [_("La tâche doit être attribuée à un membre actif de l'équipe.")]})
@@ -201,7 +201,7 @@ def add_task(request):
                              by=request.user, channel=CHANNEL, request=request)
 
     def form(record):
-        return TaskForm(request.POST, members=[m for m in selectors.team(record) if m.is_active()] if record else [])
+        return TaskForm(request.POST, members=selectors.active_team(record) if record else [])
 
     return _act(request, form, "task_form", action, _("Tâche créée."))
 
