@@ -18,6 +18,7 @@ from enrs.coordination import codes, selectors
 from enrs.coordination.models import TimelineEvent
 from enrs.core import permissions
 from enrs.core.lifeline import LifelineEntry, register_provider
+from enrs.identity.models import Patient
 
 PATIENT_EVENT_KINDS = (
     TimelineEvent.Kind.ADMISSION, TimelineEvent.Kind.DISCHARGE, TimelineEvent.Kind.TRANSFER,
@@ -28,6 +29,8 @@ LIMIT = 200
 
 def entries(patient, user):
     """What ``user`` may see of the patient's record on the life line (the read is trailed)."""
+    if not isinstance(patient, Patient) or not getattr(user, "is_authenticated", False):
+        return []
     record = selectors.record_of(patient)
     if record is None or not permissions.can(user, "read", record):
         return []
