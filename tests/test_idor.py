@@ -46,6 +46,10 @@ PUBLIC_BY_DESIGN = {
     "fhir:search:Appointment": "type-level search, no object id; results filtered by permissions.filter_allowed",
     "fhir:type:QuestionnaireResponse": "type-level search, no object id; results filtered by permissions.filter_allowed (telehealth)",
     "fhir:search:QuestionnaireResponse": "type-level search, no object id; results filtered by permissions.filter_allowed (telehealth)",
+    # Coordination record (issue 5): type-level searches filtered by permissions.filter_allowed
+    # (an outsider gets an empty searchset: tests/coordination/test_fhir.py).
+    **{f"fhir:{route}:{name}": "type-level search, no object id; results filtered by permissions.filter_allowed"
+       for route in ("type", "search") for name in ("DocumentReference", "CarePlan", "CareTeam", "Task")},
 }
 # Present only when an OpenID Connect provider is configured (not checked for presence).
 PUBLIC_BY_DESIGN_WHEN_CONFIGURED = {
@@ -129,6 +133,7 @@ def _victim_objects(staff) -> dict[str, object]:
         "access.RoleAssignment": RoleAssignment.objects.create(id=next(_ids), user=victim, role="coordinator"),
     }
     objects.update(_messaging_victims(victim, patient, doctor))
+    objects.update(_victim_coordination(patient, doctor))
     return objects
 
 
@@ -151,6 +156,20 @@ def _messaging_victims(victim, patient, doctor) -> dict[str, object]:
     request = Request.objects.create(id=next(_ids), request_type=request_type, created_by=doctor, to_user=doctor,
                                      patient=patient, due_date=timezone.localdate())  # fmt: skip
     return {"messaging.Conversation": conversation, "messaging.Attachment": attachment, "messaging.Request": request}
+
+
+def _victim_coordination(patient, doctor) -> dict[str, object]:
+    """The victim's coordination record and one document visible to him (issue 5)."""
+    from enrs.coordination.models import CoordinationRecord, Document
+
+    record = CoordinationRecord.objects.create(id=next(_ids), patient=patient)
+    document = Document.objects.create(
+        id=next(_ids), record=record, patient=patient, unique_id="2.25.900", title="Lettre", type_code="11490-0",
+        class_code="10", format_code="urn:ihe:iti:xds-sd:pdf:2008", media_type="application/pdf", size=1, sha256="0" * 64,
+        sha1="0" * 40, file_name="l.pdf", storage_name="coordination/none.pdf", author=doctor, author_name="Dr Soignant",
+        service_date=dt.date(2026, 1, 1), hidden_from_patient=False,
+    )
+    return {"coordination.CoordinationRecord": record, "coordination.Document": document}
 
 
 def _attackers():

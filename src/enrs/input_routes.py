@@ -138,6 +138,23 @@ INPUT_ROUTES: list[InputRoute] = [
     InputRoute("telehealth:case_document", "multipart", user="pro"),
     InputRoute("telehealth:decision", "form", user="pro"),
     InputRoute("telehealth:acts", "query", user="pro", method="GET"),
+    # Coordination record (issue 5): actions carry the record id (and the object id) in the body;
+    # FHIR Encounter / Bundle are connector-only (401 here; malformed bodies in tests/coordination/test_fhir.py)
+    InputRoute("coordination:home", "query", user="pro", method="GET"),
+    InputRoute("coordination:open_record", "form", user="pro"),
+    InputRoute("coordination:add_member", "form", user="pro"),
+    InputRoute("coordination:end_member", "form", user="pro"),
+    InputRoute("coordination:add_note", "form", user="pro"),
+    InputRoute("coordination:add_task", "form", user="pro"),
+    InputRoute("coordination:complete_task", "form", user="pro"),
+    InputRoute("coordination:start_pathway", "form", user="pro"),
+    InputRoute("coordination:upload_document", "multipart", user="pro"),
+    InputRoute("coordination:document_visibility", "form", user="pro"),
+    InputRoute("coordination:deprecate_document", "form", user="pro"),
+    InputRoute("coordination:pending_encounters", "form", user="staff"),
+    InputRoute("coordination_portal:documents", "query", user="patient", method="GET"),
+    InputRoute("fhir:type", "json", kwargs={"resource_type": "Encounter"}, response="fhir"),
+    InputRoute("fhir:type", "json", kwargs={"resource_type": "Bundle"}, response="fhir"),
 ]
 
 NO_INPUT_ROUTES: dict[str, str] = {
@@ -238,6 +255,13 @@ NO_INPUT_ROUTES: dict[str, str] = {
     "telehealth:meetings": "page view, no input",
     "telehealth:meeting": "detail page; 404 unless organiser or participant, cases through the permission API",
     "telehealth:meeting_pdf": "PDF download; 404 unless organiser or participant, cases through the permission API",
+    # Coordination record (issue 5)
+    "coordination:record": "record page; the id is resolved or 404, then the permission API; ?page= and ?docs= fall back to 1",
+    "coordination:document": "document page; the ids are resolved within the record or 404, then the permission API",
+    "coordination:download": "file download; the ids are resolved within the record or 404, then the permission API",
+    "coordination:export": "DMP package download; the ids are resolved within the record or 404, then the permission API",
+    "coordination_portal:download": "the patient's own file; the id is resolved among his documents or 404",
+    "coordination_portal:lifeline": "page view, no input",
 }
 
 # Whole URL namespaces or path prefixes handled elsewhere.

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "enrs.demo",
     "enrs.bench",
     "enrs.agenda",  # issue 6: shared agendas and e-RDV
+    "enrs.coordination",  # issue 5: coordination record, documents, pathways
 ]
 
 MIDDLEWARE = [

@@ -31,6 +31,8 @@ urlpatterns = [
     path("rdv/", include("enrs.agenda.urls")),  # issue 6: shared agendas, e-RDV
     path("", include("enrs.messaging.urls")),  # issue 7: /messagerie/, /demandes/, /mssante/
     path("telesante/", include("enrs.telehealth.urls")),  # issue 8: telehealth (without video yet)
+    path("coordination/", include("enrs.coordination.urls")),  # issue 5: coordination record
+    path("espace-patient/", include("enrs.coordination.portal_urls")),  # issue 5: documents, life line
     path("", include("enrs.offer.urls")),  # TODS /tods/ (public) and the care offer /offre/
     path("", include("enrs.portal.urls")),
 ]

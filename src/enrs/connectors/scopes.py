@@ -21,6 +21,7 @@ IDENTITY_READ = "identite:lecture"
 IDENTITY_WRITE = "identite:ecriture"
 OFFER_CAPACITY = "offre:capacite"
 OBSERVATORY_RPU = "rpu:depot"
+COORDINATION_EVENTS = "coordination:evenements"  # issue 5
 
 SCOPES: dict[str, str] = {
     DIRECTORY_READ: _("Lire la fiche complète (coordonnées comprises) des structures de son organisation"),
@@ -29,6 +30,7 @@ SCOPES: dict[str, str] = {
     IDENTITY_READ: _("Lire les identités patients connues de son organisation et rechercher une identité (Patient/$match)"),
     IDENTITY_WRITE: _("Créer et mettre à jour les identités patients de son organisation (FHIR Patient)"),
     OBSERVATORY_RPU: _("Envoyer les fichiers RPU des services d'urgences de son organisation (observatoire ORU)"),
+    COORDINATION_EVENTS: _("Signaler les admissions et sorties (FHIR Encounter) et déposer les synthèses de télésurveillance"),
 }
 
 

@@ -306,8 +306,8 @@ def check_header(header: Header) -> None:
         raise _reject(Location("MSH", 10), REQUIRED_MISSING, _("MSH-10 (identifiant du message) est obligatoire."))
     if header.message_type != "ADT":
         raise _reject(Location("MSH", 9, component=1), UNSUPPORTED_TYPE, _("Type de message non pris en charge : « %(type)s » (seul ADT l'est).") % {"type": header.message_type or "—"})
-    if header.event not in SUPPORTED_EVENTS:
-        raise _reject(Location("MSH", 9, component=2), UNSUPPORTED_EVENT, _("Événement non pris en charge : « %(event)s » (admis : %(allowed)s).") % {"event": header.event or "—", "allowed": ", ".join(SUPPORTED_EVENTS)})
+    if header.event not in EVENT_HANDLERS:
+        raise _reject(Location("MSH", 9, component=2), UNSUPPORTED_EVENT, _("Événement non pris en charge : « %(event)s » (admis : %(allowed)s).") % {"event": header.event or "—", "allowed": ", ".join(EVENT_HANDLERS)})
     if header.version not in SUPPORTED_VERSIONS:
         raise _reject(Location("MSH", 12), UNSUPPORTED_VERSION, _("Version HL7 non prise en charge : « %(version)s » (admises : %(allowed)s).") % {"version": header.version or "—", "allowed": ", ".join(SUPPORTED_VERSIONS)})
     if header.processing_id not in PROCESSING_IDS:
@@ -632,6 +632,16 @@ def _change_identifier(reader: Reader, header: Header, sender: Hl7Sender) -> App
 
 
 EVENT_HANDLERS = {"A28": _upsert_person, "A31": _upsert_person, "A40": _merge, "A47": _change_identifier}
+
+
+def register_event(event: str, handler) -> None:
+    """Let a service app handle another ADT event in this pipeline (same checks, journal and ACKs).
+
+    ``handler(reader, header, sender) -> Applied`` runs in the message's
+    transaction; it raises ``FeedError`` for an AE. Used by the coordination
+    app for A01/A02/A03/A04/A11/A13 (admissions, transfers, discharges).
+    """
+    EVENT_HANDLERS[event] = handler
 
 
 # --- Acknowledgements ----------------------------------------------------------------------------

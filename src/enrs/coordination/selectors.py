@@ -1,0 +1,96 @@
+"""Reads of the coordination record. Callers check permissions (``permissions.require``) first."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from enrs.coordination import rules
+from enrs.coordination.models import (
+    CareTeamMember,
+    CoordinationRecord,
+    Document,
+    PathwayTemplate,
+    PendingEncounter,
+    Task,
+    TimelineEvent,
+)
+from enrs.core import permissions
+
+TIMELINE_PAGE = 30
+DOCUMENT_PAGE = 25
+
+
+def record_of(patient) -> CoordinationRecord | None:
+    return CoordinationRecord.objects.filter(patient=patient).first()
+
+
+def records_for(user) -> QuerySet[CoordinationRecord]:
+    """The records ``user`` may open, most recently active first."""
+    base = CoordinationRecord.objects.select_related("patient").order_by("-updated_at", "-pk")
+    return permissions.filter_allowed(user, "read", base)
+
+
+def team(record: CoordinationRecord) -> QuerySet[CareTeamMember]:
+    return record.team.select_related("professional", "organisation")
+
+
+def active_team(record: CoordinationRecord, at=None) -> list[CareTeamMember]:
+    """The members in the team at ``at`` (now by default)."""
+    return [member for member in team(record) if member.is_active(at)]
+
+
+def timeline(record: CoordinationRecord) -> QuerySet[TimelineEvent]:
+    return record.events.order_by("-occurred_at", "-pk")
+
+
+def documents(record: CoordinationRecord, user, *, include_history: bool = False) -> QuerySet[Document]:
+    """The documents of the record ``user`` may see (current versions unless ``include_history``)."""
+    rows = record.documents.filter(rules.visible_documents_q(user)).select_related("organisation")
+    if not include_history:
+        rows = rows.filter(status=Document.Status.CURRENT)
+    return rows.order_by("-service_date", "-created_at", "-pk")
+
+
+def versions(document: Document) -> list[Document]:
+    """Every version of ``document``, newest first."""
+    chain = [document]
+    newer = Document.objects.filter(replaces=document).first()
+    while newer is not None:
+        chain.insert(0, newer)
+        newer = Document.objects.filter(replaces=newer).first()
+    older = document.replaces
+    while older is not None:
+        chain.append(older)
+        older = older.replaces
+    return chain
+
+
+def patient_documents(patient) -> QuerySet[Document]:
+    """Current documents marked visible to the patient."""
+    return Document.objects.filter(patient=patient, hidden_from_patient=False, status=Document.Status.CURRENT).order_by(
+        "-service_date", "-pk"
+    )
+
+
+def open_tasks(record: CoordinationRecord) -> QuerySet[Task]:
+    return record.tasks.filter(status=Task.Status.OPEN).select_related("assignee", "pathway").order_by("due_date", "pk")
+
+
+def pathway_steps(record: CoordinationRecord) -> QuerySet[Task]:
+    """Open pathway steps with a due date (the future part of the life line)."""
+    return record.tasks.filter(status=Task.Status.OPEN, pathway__isnull=False, due_date__isnull=False).select_related(
+        "pathway").order_by("due_date", "pk")
+
+
+def templates() -> QuerySet[PathwayTemplate]:
+    return PathwayTemplate.objects.filter(active=True).order_by("name")
+
+
+def open_pending_encounters() -> QuerySet[PendingEncounter]:
+    return PendingEncounter.objects.filter(status=PendingEncounter.Status.OPEN).select_related("sender").order_by("received_at")
+
+
+def is_member(record: CoordinationRecord, user, at=None) -> bool:
+    at = at or timezone.now()
+    return any(m.is_active(at) for m in record.team.filter(professional=user))
