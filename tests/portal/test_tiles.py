@@ -84,12 +84,12 @@ def test_patient_tiles_are_patient_and_public_services():
 
 
 def test_group_tiles_puts_services_without_url_in_upcoming():
-    # NormAntiBio has no screen yet (the coordination record, the former example, went online with issue 5).
-    services = list(Service.objects.filter(code__in=["annuaire", "normantibio"]))
+    # Teleconsultation has no screen yet (it waits for the video part of issue 8).
+    services = list(Service.objects.filter(code__in=["annuaire", "teleconsultation"]))
     groups = selectors.group_tiles(services)
     assert [t.code for t in groups.available] == ["annuaire"]
     assert groups.available[0].url == reverse("directory:search")
-    assert [t.code for t in groups.upcoming] == ["normantibio"]
+    assert [t.code for t in groups.upcoming] == ["teleconsultation"]
 
 
 def test_service_with_an_unknown_route_is_upcoming_not_an_error():

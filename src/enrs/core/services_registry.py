@@ -24,3 +24,26 @@ def tile_url(service: Service) -> str:
         return reverse(service.url_name)
     except NoReverseMatch:
         return ""
+
+
+def tile_links(tiles: dict[str, str]):
+    """``(link_tiles, unlink_tiles)`` for a service app's data migration going online.
+
+    ``tiles`` maps service codes to URL names. A migration binds the pair at
+    module level as ``link_tiles, unlink_tiles = tile_links(TILES)``: the name
+    ``link_tiles`` is the convention the core app's post-flush re-seed looks
+    for (``enrs.core.apps``). Linking only fills empty URLs, so an agency's
+    own setting is kept; unlinking only clears the URLs it set.
+    """
+
+    def link_tiles(apps, schema_editor):
+        service = apps.get_model("core", "Service")
+        for code, url_name in tiles.items():
+            service.objects.filter(code=code, url_name="").update(url_name=url_name)
+
+    def unlink_tiles(apps, schema_editor):
+        service = apps.get_model("core", "Service")
+        for code, url_name in tiles.items():
+            service.objects.filter(code=code, url_name=url_name).update(url_name="")
+
+    return link_tiles, unlink_tiles

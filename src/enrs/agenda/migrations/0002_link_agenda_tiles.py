@@ -3,19 +3,10 @@ core/0002 without a URL until this service exists) at the agenda screens."""
 
 from django.db import migrations
 
+from enrs.core.services_registry import tile_links
+
 TILES = {"agendas": "agenda:pro_home", "erdv": "agenda:search", "mes-rendez-vous": "agenda:my_appointments"}
-
-
-def link_tiles(apps, schema_editor):
-    Service = apps.get_model("core", "Service")
-    for code, url_name in TILES.items():
-        Service.objects.filter(code=code, url_name="").update(url_name=url_name)
-
-
-def unlink_tiles(apps, schema_editor):
-    Service = apps.get_model("core", "Service")
-    for code, url_name in TILES.items():
-        Service.objects.filter(code=code, url_name=url_name).update(url_name="")
+link_tiles, unlink_tiles = tile_links(TILES)
 
 
 class Migration(migrations.Migration):

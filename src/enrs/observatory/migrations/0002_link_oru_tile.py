@@ -3,19 +3,10 @@ until this service exists) at the observatory. Pilot-e and NormAntiBio stay "bie
 
 from django.db import migrations
 
+from enrs.core.services_registry import tile_links
+
 TILES = {"oru": "observatory:home"}
-
-
-def link_tiles(apps, schema_editor):
-    Service = apps.get_model("core", "Service")
-    for code, url_name in TILES.items():
-        Service.objects.filter(code=code, url_name="").update(url_name=url_name)
-
-
-def unlink_tiles(apps, schema_editor):
-    Service = apps.get_model("core", "Service")
-    for code, url_name in TILES.items():
-        Service.objects.filter(code=code, url_name=url_name).update(url_name="")
+link_tiles, unlink_tiles = tile_links(TILES)
 
 
 class Migration(migrations.Migration):

@@ -4,9 +4,11 @@ and point the service registry tiles "Offre de soins (ROR)" and "Trouver un soin
 
 from django.db import migrations
 
+from enrs.core.services_registry import tile_links
 from enrs.offer import nomenclatures
 
 TILES = {"ror": "offer:search", "trouver-un-soin": "offer:public_search"}
+link_tiles, unlink_tiles = tile_links(TILES)
 
 
 def load(apps, schema_editor):
@@ -21,18 +23,6 @@ def load(apps, schema_editor):
         )
         for code, label in parsed.concepts:
             Concept.objects.update_or_create(system=system, code=code, defaults={"label": label, "active": True})
-
-
-def link_tiles(apps, schema_editor):
-    Service = apps.get_model("core", "Service")
-    for code, url_name in TILES.items():
-        Service.objects.filter(code=code, url_name="").update(url_name=url_name)
-
-
-def unlink_tiles(apps, schema_editor):
-    Service = apps.get_model("core", "Service")
-    for code, url_name in TILES.items():
-        Service.objects.filter(code=code, url_name=url_name).update(url_name="")
 
 
 class Migration(migrations.Migration):

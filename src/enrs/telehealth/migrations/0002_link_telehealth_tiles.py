@@ -3,6 +3,8 @@ at the screens built now. Téléconsultation stays "bientôt disponible" until t
 
 from django.db import migrations
 
+from enrs.core.services_registry import tile_links
+
 TILES = {
     "teleexpertise": "telehealth:expertise_list",
     "telesoin": "telehealth:home",
@@ -11,18 +13,7 @@ TILES = {
     "estaff": "telehealth:meetings",
     "ercp": "telehealth:meetings",
 }
-
-
-def link_tiles(apps, schema_editor):
-    Service = apps.get_model("core", "Service")
-    for code, url_name in TILES.items():
-        Service.objects.filter(code=code, url_name="").update(url_name=url_name)
-
-
-def unlink_tiles(apps, schema_editor):
-    Service = apps.get_model("core", "Service")
-    for code, url_name in TILES.items():
-        Service.objects.filter(code=code, url_name=url_name).update(url_name="")
+link_tiles, unlink_tiles = tile_links(TILES)
 
 
 class Migration(migrations.Migration):
