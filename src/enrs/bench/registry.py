@@ -84,6 +84,14 @@ def load_benchmarks() -> dict[str, Benchmark]:
     return dict(sorted(registry.benchmarks.items()))
 
 
+def positive_int(text: str) -> int:
+    """argparse type for counts: an integer of at least 1, refused in French otherwise."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("doit valoir au moins 1")
+    return value
+
+
 def percentiles_ms(durations: Sequence[float]) -> dict[str, float]:
     """p50 and p95 of durations given in seconds, in milliseconds."""
     if not durations:

@@ -37,7 +37,7 @@ from enrs.agenda import selectors, services
 from enrs.agenda import slots as arithmetic
 from enrs.agenda.models import Agenda, Appointment, Motif, OpeningRule, SlotClaim
 from enrs.agenda.services import SlotUnavailable
-from enrs.bench.registry import benchmark, percentiles_ms
+from enrs.bench.registry import benchmark, percentiles_ms, positive_int
 from enrs.core.text import fold
 from enrs.core.validators import finess_complete
 from enrs.demo.geography import communes
@@ -51,22 +51,16 @@ REFERENCE_PER_S = 333.0
 BENCH_EMAIL = "bench-agenda@bench.invalid"
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("doit valoir au moins 1")
-    return value
-
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--agendas", type=_positive, default=10_000)
-    parser.add_argument("--organisations", type=_positive, default=1_000)
-    parser.add_argument("--days", type=_positive, default=90)
-    parser.add_argument("--queries", type=_positive, default=300)
-    parser.add_argument("--clients", type=_positive, default=200)
-    parser.add_argument("--bookings", type=_positive, default=2_000)
-    parser.add_argument("--workers", type=_positive, default=8)
-    parser.add_argument("--connections", type=_positive, default=40,
+    parser.add_argument("--agendas", type=positive_int, default=10_000)
+    parser.add_argument("--organisations", type=positive_int, default=1_000)
+    parser.add_argument("--days", type=positive_int, default=90)
+    parser.add_argument("--queries", type=positive_int, default=300)
+    parser.add_argument("--clients", type=positive_int, default=200)
+    parser.add_argument("--bookings", type=positive_int, default=2_000)
+    parser.add_argument("--workers", type=positive_int, default=8)
+    parser.add_argument("--connections", type=positive_int, default=40,
                         help="database sessions open at once (a pool, as behind pgbouncer); the clients queue for one")
     parser.add_argument("--radius", type=float, default=30.0)
     parser.add_argument("--seed", type=int, default=2026)

@@ -39,7 +39,7 @@ from django.utils import timezone
 
 from enrs.access import services as access_services
 from enrs.accounts.models import User
-from enrs.bench.registry import benchmark, percentiles_ms
+from enrs.bench.registry import benchmark, percentiles_ms, positive_int
 from enrs.coordination import services
 from enrs.coordination.models import CoordinationRecord, Document, PendingEncounter, TimelineEvent
 from enrs.core.mllp import END_BLOCK, MllpSettings, ThreadedMllpServer, frame
@@ -58,20 +58,14 @@ KINDS = [TimelineEvent.Kind.NOTE, TimelineEvent.Kind.DOCUMENT, TimelineEvent.Kin
          TimelineEvent.Kind.TASK]
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("doit valoir au moins 1")
-    return value
-
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--documents", type=_positive, default=5000, help="documents in the big record")
-    parser.add_argument("--events", type=_positive, default=20000, help="timeline events in the big record")
-    parser.add_argument("--renders", type=_positive, default=60, help="first-page renders measured")
-    parser.add_argument("--messages", type=_positive, default=3000, help="ADT messages sent")
-    parser.add_argument("--connections", type=_positive, default=4, help="concurrent MLLP connections")
-    parser.add_argument("--followed", type=_positive, default=50, help="followed patients receiving movements")
+    parser.add_argument("--documents", type=positive_int, default=5000, help="documents in the big record")
+    parser.add_argument("--events", type=positive_int, default=20000, help="timeline events in the big record")
+    parser.add_argument("--renders", type=positive_int, default=60, help="first-page renders measured")
+    parser.add_argument("--messages", type=positive_int, default=3000, help="ADT messages sent")
+    parser.add_argument("--connections", type=positive_int, default=4, help="concurrent MLLP connections")
+    parser.add_argument("--followed", type=positive_int, default=50, help="followed patients receiving movements")
     parser.add_argument("--seed", type=int, default=5)
 
 

@@ -25,9 +25,8 @@ from typing import Any
 
 from django.db import transaction
 from django.test.utils import override_settings
-from django.utils.translation import gettext as _
 
-from enrs.bench.registry import benchmark
+from enrs.bench.registry import benchmark, positive_int
 from enrs.core.validators import finess_complete, luhn_complete
 from enrs.demo.generators import faker_stream, random_stream
 from enrs.demo.geography import DEPARTEMENTS, Commune, communes
@@ -299,15 +298,9 @@ class _Rollback(Exception):
     pass
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(_("doit valoir au moins 1"))
-    return value
-
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--lines", type=_positive, default=20_000, help="data lines of the synthetic file")
+    parser.add_argument("--lines", type=positive_int, default=20_000, help="data lines of the synthetic file")
     parser.add_argument("--kind", choices=KINDS, default="annuaire")
     parser.add_argument("--seed", type=int, default=2026)
 

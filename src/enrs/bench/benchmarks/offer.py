@@ -38,7 +38,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from enrs.bench.registry import benchmark, percentiles_ms
+from enrs.bench.registry import benchmark, percentiles_ms, positive_int
 from enrs.core.validators import finess_complete
 from enrs.demo.geography import communes
 from enrs.directory import services as directory
@@ -62,18 +62,12 @@ class _Rollback(Exception):
     pass
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("doit valoir au moins 1")
-    return value
-
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--offers", type=_positive, default=100_000)
-    parser.add_argument("--establishments", type=_positive, default=2_000)
-    parser.add_argument("--queries", type=_positive, default=300)
-    parser.add_argument("--updates", type=_positive, default=3_000)
+    parser.add_argument("--offers", type=positive_int, default=100_000)
+    parser.add_argument("--establishments", type=positive_int, default=2_000)
+    parser.add_argument("--queries", type=positive_int, default=300)
+    parser.add_argument("--updates", type=positive_int, default=3_000)
     parser.add_argument("--radius", type=float, default=30.0)
     parser.add_argument("--seed", type=int, default=2026)
 
