@@ -138,3 +138,17 @@ class DaphneProcess:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+
+
+def run_scenario(coroutine):
+    """``asyncio.run`` in a thread of its own and return its result.
+
+    Playwright's sync API keeps an event loop running in the main thread for
+    the rest of the worker's session once a browser journey has run there, and
+    ``asyncio.run`` refuses to start under a running loop.
+    """
+    import asyncio
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

@@ -6,7 +6,6 @@ default is database 13. Each run uses its own channel prefix.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import uuid
 
@@ -16,7 +15,7 @@ from enrs.messaging import services
 from enrs.messaging.models import Conversation
 
 from .conftest import session_cookie
-from .servers import DaphneProcess, SharedDatabase
+from .servers import DaphneProcess, SharedDatabase, run_scenario
 from .wsclient import open_socket, receive, send, subscribe
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -59,7 +58,7 @@ def test_two_processes_deliver_each_others_messages(doctor, nurse, outsider):
             return got_on_second, got_on_first
 
         try:
-            got_on_second, got_on_first = asyncio.run(scenario())
+            got_on_second, got_on_first = run_scenario(scenario())
         except Exception as error:
             raise AssertionError(f"server logs:\n{first.logs()}\n---\n{second.logs()}") from error
         assert got_on_second["body"] == "Depuis le serveur 1" and got_on_second["sender"] == doctor.pk

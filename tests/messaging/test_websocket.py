@@ -15,6 +15,7 @@ from enrs.messaging import services
 from enrs.messaging.models import Conversation, Message
 
 from .conftest import session_cookie
+from .servers import run_scenario
 from .wsclient import open_socket, receive, send, subscribe
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -50,7 +51,7 @@ def test_messages_are_acknowledged_after_storage_and_fanned_out(asgi_server, con
         await pat.close()
         return ack, stored, delivered, retry, receipt
 
-    ack, stored, delivered, retry, receipt = asyncio.run(scenario())
+    ack, stored, delivered, retry, receipt = run_scenario(scenario())
     assert stored == 1 and ack["seq"] == 1 and not ack["duplicate"]
     assert delivered["body"] == "Bonjour, comment allez-vous ?" and delivered["sender"] == doctor.pk
     assert retry["duplicate"] and retry["id"] == ack["id"] and Message.objects.count() == 1
@@ -81,7 +82,7 @@ def test_closing_over_http_reaches_the_patient_who_can_no_longer_post(asgi_serve
         await pat.close()
         return response.status_code, closed, error
 
-    status, closed, error = asyncio.run(scenario())
+    status, closed, error = run_scenario(scenario())
     assert status == 302 and closed["closed_by"] == doctor.pk
     assert error["code"] == "closed" and "close" in error["message"]
     assert not Message.objects.exists()
@@ -105,7 +106,7 @@ def test_outsiders_and_anonymous_sockets_get_nothing(asgi_server, conversation, 
         await spy.close()
         return anonymous_status, refused, not_subscribed, invalid
 
-    anonymous_status, refused, not_subscribed, invalid = asyncio.run(scenario())
+    anonymous_status, refused, not_subscribed, invalid = run_scenario(scenario())
     assert anonymous_status == 403
     assert refused["code"] == "forbidden" and "ne participez pas" in refused["message"]
     assert not_subscribed["code"] == "invalid" and "Abonnez-vous" in not_subscribed["message"]
@@ -118,5 +119,5 @@ def test_a_foreign_origin_is_refused(asgi_server, doctor):
         await open_socket(asgi_server.ws_url, session_cookie(doctor), origin="https://attaquant.example")
 
     with pytest.raises(InvalidStatus) as refused:
-        asyncio.run(scenario())
+        run_scenario(scenario())
     assert refused.value.response.status_code == 403
