@@ -49,6 +49,8 @@ ALLOWED_HOSTS = env_list("ENRS_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testse
 CSRF_TRUSTED_ORIGINS = env_list("ENRS_CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000")
 
 INSTALLED_APPS = [
+    # "daphne" before staticfiles makes `enrs runserver` serve ASGI (HTTP and WebSockets).
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -84,6 +86,8 @@ INSTALLED_APPS = [
     "enrs.bench",
     "enrs.agenda",  # issue 6: shared agendas and e-RDV
     "enrs.coordination",  # issue 5: coordination record, documents, pathways
+    "channels",
+    "enrs.messaging",
 ]
 
 MIDDLEWARE = [
@@ -404,9 +408,6 @@ ENRS_OAUTH_RATE_LIMIT_CLIENT = os.environ.get("ENRS_OAUTH_RATE_LIMIT_CLIENT", "1
 ENRS_OAUTH_RATE_LIMIT_IP = os.environ.get("ENRS_OAUTH_RATE_LIMIT_IP", "30/60")
 
 # --- Real time and secure messaging (issue 7; docs/services/messaging.md) -------
-# Appended rather than edited into INSTALLED_APPS above to keep merges trivial.
-# "daphne" first makes `enrs runserver` serve ASGI (HTTP and WebSockets).
-INSTALLED_APPS = ["daphne", *INSTALLED_APPS, "channels", "enrs.messaging"]
 # In-memory channel layer embedded (one process); Redis when ENRS_CHANNEL_LAYER=redis
 # or ENRS_REDIS_URL is set, so that several ASGI processes deliver each other's messages.
 ENRS_CHANNEL_LAYER = os.environ.get("ENRS_CHANNEL_LAYER", "redis" if os.environ.get("ENRS_REDIS_URL") else "memory")

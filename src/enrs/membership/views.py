@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from enrs.core.forms import add_service_errors
 from enrs.membership import documents, forms, selectors, services
 from enrs.membership.models import Document, DocumentKind, GeneralAssembly, Member
 
@@ -94,7 +95,7 @@ def apply(request):
         try:
             member = services.apply(form.cleaned_data["organisation"], category=form.cleaned_data["category"], applied_by=request.user)
         except ValidationError as exc:
-            forms.add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Demande d'adhésion enregistrée : les services du pack adhérent sont ouverts dès maintenant."))
             return redirect("membership:member", pk=member.pk)
@@ -130,7 +131,7 @@ def _post_form(request, form, action, template: str, context: dict | None = None
         try:
             return action(form.cleaned_data)
         except ValidationError as exc:
-            forms.add_service_errors(form, exc)
+            add_service_errors(form, exc)
     return render(request, template, {"form": form, **(context or {})}, status=400)
 
 
@@ -283,7 +284,7 @@ def assemblies(request):
         try:
             assembly = services.create_assembly(**form.cleaned_data)
         except ValidationError as exc:
-            forms.add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Assemblée générale enregistrée."))
             return redirect("membership:assembly", pk=assembly.pk)

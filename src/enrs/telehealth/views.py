@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from enrs.core import permissions
-from enrs.membership.forms import add_service_errors
+from enrs.core.forms import add_service_errors
 from enrs.telehealth import config, documents, fhir_resources, forms, selectors, services
 from enrs.telehealth.models import Alert, Enrolment, ExpertiseAttachment, ExpertiseRequest, Meeting, MeetingCase, UrgentRequest
 
