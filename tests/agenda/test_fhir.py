@@ -108,3 +108,29 @@ def test_bad_appointment_bodies(client, clinic):
     response = client.put("/fhir/Appointment", bad, content_type=FHIR)
     assert response.status_code == 400 and "identifier" in response.content.decode()
     assert Appointment.objects.count() == 0
+
+
+def test_capability_statement_announces_slots_and_the_conditional_update(client):
+    body = client.get("/fhir/metadata").json()
+    resources = {r["type"]: r for r in body["rest"][0]["resource"]}
+    slot = resources["Slot"]
+    assert {i["code"] for i in slot["interaction"]} == {"read", "search-type"}
+    assert slot["supportedProfile"] == ["https://interop.esante.gouv.fr/ig/fhir/gap/StructureDefinition/gap-fr-slot"]
+    assert {p["name"]: p["type"] for p in slot["searchParam"]} == {
+        "start": "date", "status": "token", "schedule": "reference", "schedule.actor": "reference"}
+    assert set(slot["searchInclude"]) == {"Slot:schedule", "Schedule:actor"}
+    appointment = resources["Appointment"]
+    assert appointment["conditionalUpdate"] is True
+    assert {i["code"] for i in appointment["interaction"]} == {"create", "read", "search-type", "update"}
+    types = [r["type"] for r in body["rest"][0]["resource"]]
+    assert types == sorted(types)
+
+
+def test_every_announced_slot_parameter_is_accepted_by_the_slot_search(client, clinic):
+    """The CapabilityStatement must not promise a parameter the Slot view refuses."""
+    slot = next(r for r in client.get("/fhir/metadata").json()["rest"][0]["resource"] if r["type"] == "Slot")
+    values = {"start": f"ge{next_weekday(1).isoformat()}", "status": "free",
+              "schedule": f"Schedule/{clinic['agenda'].pk}", "schedule.actor": f"Practitioner/{clinic['professional'].pk}"}
+    for param in slot["searchParam"]:
+        response = client.get("/fhir/Slot", {param["name"]: values[param["name"]]})
+        assert response.status_code == 200, (param["name"], response.content[:300])

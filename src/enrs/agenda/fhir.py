@@ -48,7 +48,7 @@ from enrs.directory.models import PracticeSituation
 from enrs.fhir import params as p
 from enrs.fhir.dates import parse_date, split_prefix
 from enrs.fhir.errors import FhirError, InvalidSearchValue, Issue
-from enrs.fhir.registry import READ, SEARCH, ResourceType, register, registry
+from enrs.fhir.registry import READ, SEARCH, CustomResource, ResourceType, register, register_custom, registry
 from enrs.fhir.resources import build_resource, parse_body
 from enrs.fhir.responses import base_url, fhir_response, negotiate, wants_pretty
 from enrs.fhir.views import fhir_endpoint, type_level
@@ -486,7 +486,7 @@ def appointment_type(request: HttpRequest) -> HttpResponse:
 
 SCHEDULE_APPOINTMENT = register(ResourceType(
     name="Appointment", queryset=appointments, to_fhir=appointment_resource, profiles=(PROFILE_APPOINTMENT,),
-    interactions=frozenset({READ, SEARCH, "create"}), handlers={"create": create_appointment},
+    interactions=frozenset({READ, SEARCH, "create"}), handlers={"create": create_appointment}, conditional_update=True,
     documentation=_lazy("Rendez-vous (GAP) : lecture et recherche selon les droits, création, mise à jour conditionnelle sur identifier."),
     search_params=(
         p.date("date", "start", documentation=_lazy("Début du rendez-vous.")),
@@ -496,3 +496,15 @@ SCHEDULE_APPOINTMENT = register(ResourceType(
     last_updated="updated_at",
 ))
 register(SCHEDULE)
+# Slots are computed by slot_type/slot_instance (fhir_urls.py), so they are only announced.
+SLOT = register_custom(CustomResource(
+    name="Slot", interactions=(READ, SEARCH), profiles=(PROFILE_SLOT,), search_includes=tuple(sorted(SLOT_INCLUDES)),
+    documentation=_lazy("Créneaux calculés à partir des règles d'ouverture (jamais stockés) : lecture et recherche. "
+                        "Identifiant <agenda>-<motif>-<début UTC aaaammjjThhmm>."),
+    search_params=(
+        ("start", "date", _lazy("Début du créneau, avec préfixes (ge, gt, le, lt, eq) ; 14 jours par défaut.")),
+        ("status", "token", _lazy("free ou busy.")),
+        ("schedule", "reference", _lazy("Agenda (Schedule).")),
+        ("schedule.actor", "reference", _lazy("Acteur de l'agenda ; chaîne schedule.actor:PractitionerRole.specialty.")),
+    ),
+))

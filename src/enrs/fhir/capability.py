@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
 from enrs.fhir.constants import FHIR_JSON, FHIR_VERSION, FR_CORE_VERSION
-from enrs.fhir.registry import Registry, ResourceType
+from enrs.fhir.registry import CustomResource, Registry, ResourceType
 
 
 def _software_version() -> str:
@@ -22,10 +22,11 @@ def _software_version() -> str:
 def _resource_entry(rt: ResourceType) -> dict:
     sort_keys = ", ".join(rt.all_sorts)
     documentation = str(rt.documentation) + (" " if rt.documentation else "") + _("Clés de _sort : %(keys)s.") % {"keys": sort_keys}
+    interactions = set(rt.interactions) | ({"update"} if rt.conditional_update else set())
     entry = {
         "type": rt.name,
         "documentation": documentation,
-        "interaction": [{"code": code} for code in sorted(rt.interactions)],
+        "interaction": [{"code": code} for code in sorted(interactions)],
         "versioning": "no-version",
         "readHistory": False,
         "updateCreate": False,
@@ -34,6 +35,8 @@ def _resource_entry(rt: ResourceType) -> dict:
             for param in rt.all_params.values()
         ],
     }
+    if rt.conditional_update:
+        entry["conditionalUpdate"] = True
     if rt.profiles:
         entry["supportedProfile"] = list(rt.profiles)
     if rt.include_specs:
@@ -44,6 +47,31 @@ def _resource_entry(rt: ResourceType) -> dict:
             for op in rt.operations
         ]
     return entry
+
+
+def _custom_entry(resource: CustomResource) -> dict:
+    entry = {
+        "type": resource.name,
+        "documentation": str(resource.documentation) or None,
+        "interaction": [{"code": code} for code in sorted(resource.interactions)],
+        "versioning": "no-version",
+        "readHistory": False,
+        "updateCreate": False,
+        "searchParam": [
+            {"name": name, "type": kind, "documentation": str(documentation) or None}
+            for name, kind, documentation in resource.search_params
+        ],
+    }
+    if resource.profiles:
+        entry["supportedProfile"] = list(resource.profiles)
+    if resource.search_includes:
+        entry["searchInclude"] = list(resource.search_includes)
+    return entry
+
+
+def _entries(registry: Registry) -> list[dict]:
+    entries = [_resource_entry(rt) for rt in registry] + [_custom_entry(resource) for resource in registry.custom()]
+    return sorted(entries, key=lambda entry: entry["type"])
 
 
 def capability_statement(registry: Registry, base: str) -> CapabilityStatement:
@@ -69,7 +97,7 @@ def capability_statement(registry: Registry, base: str) -> CapabilityStatement:
                         "JSON uniquement. Paramètres inconnus refusés (400) sauf avec « Prefer: handling=lenient ». "
                         "Pagination par _page et _count. Identifiants selon FR Core %(version)s."
                     ) % {"version": FR_CORE_VERSION},
-                    "resource": [_resource_entry(rt) for rt in registry],
+                    "resource": _entries(registry),
                 }
             ],
         }

@@ -78,6 +78,9 @@ class ResourceType:
     documentation: str = ""
     handlers: Mapping[str, Callable] = field(default_factory=dict)
     operations: tuple[Operation, ...] = ()
+    # A type-level ``PUT [type]?search`` served by the app's own route (announced as
+    # ``update`` with ``conditionalUpdate`` in the CapabilityStatement).
+    conditional_update: bool = False
 
     def __post_init__(self):
         try:
@@ -127,19 +130,55 @@ class ResourceType:
         return interaction in self.interactions
 
 
+@dataclass(frozen=True, kw_only=True)
+class CustomResource:
+    """A resource type an app serves with its own views (e.g. computed Slots, never stored).
+
+    It is not searchable through the generic machinery; it is only announced in the
+    CapabilityStatement, with the interactions and parameters its views really support.
+    """
+
+    name: str
+    interactions: tuple[str, ...]
+    search_params: tuple[tuple[str, str, str], ...]  # (name, FHIR type, documentation)
+    profiles: tuple[str, ...] = ()
+    search_includes: tuple[str, ...] = ()
+    documentation: str = ""
+
+    def __post_init__(self):
+        try:
+            get_fhir_model_class(self.name)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{self.name} is not a FHIR R4B resource type") from exc
+        unknown = set(self.interactions) - SUPPORTED_INTERACTIONS
+        if unknown:
+            raise ImproperlyConfigured(f"{self.name}: unsupported interactions {sorted(unknown)}")
+
+
 class Registry:
     def __init__(self):
         self._types: dict[str, ResourceType] = {}
+        self._custom: dict[str, CustomResource] = {}
 
     def register(self, resource_type: ResourceType) -> ResourceType:
         existing = self._types.get(resource_type.name)
-        if existing is not None and existing is not resource_type:
+        if (existing is not None and existing is not resource_type) or resource_type.name in self._custom:
             raise ImproperlyConfigured(f"FHIR resource type {resource_type.name} is registered twice")
         self._types[resource_type.name] = resource_type
         return resource_type
 
+    def register_custom(self, resource: CustomResource) -> CustomResource:
+        if resource.name in self._types or self._custom.get(resource.name, resource) is not resource:
+            raise ImproperlyConfigured(f"FHIR resource type {resource.name} is registered twice")
+        self._custom[resource.name] = resource
+        return resource
+
+    def custom(self) -> list[CustomResource]:
+        return sorted(self._custom.values(), key=lambda resource: resource.name)
+
     def unregister(self, name: str) -> None:
         self._types.pop(name, None)
+        self._custom.pop(name, None)
 
     def get(self, name: str) -> ResourceType | None:
         return self._types.get(name)
@@ -174,3 +213,7 @@ registry = Registry()
 
 def register(resource_type: ResourceType) -> ResourceType:
     return registry.register(resource_type)
+
+
+def register_custom(resource: CustomResource) -> CustomResource:
+    return registry.register_custom(resource)
