@@ -39,7 +39,7 @@ def _wipe_demo_rows() -> None:
 
 
 # Reference data loaded by migrations stays; the rest of these apps is demo content.
-_SERVICES_WITH_DEMO_ROWS = {"membership", "offer", "observatory"}
+_SERVICES_WITH_DEMO_ROWS = {"membership", "offer", "observatory", "agenda"}
 _REFERENCE_TABLES = {"offer.CodeSystem", "offer.Concept", "offer.Commune", "membership.Tariff"}
 
 

@@ -32,12 +32,14 @@ from enrs.directory.models import Organisation, Professional
 from enrs.identity import services as identity
 from enrs.demo.geography import communes
 from enrs.offer import demo_data as offer_demo
+from enrs.agenda import demo as agenda_demo
+from enrs.directory.nomenclatures import specialty_label
 from enrs.membership import demo as membership_demo
 from enrs.observatory import demo as observatory_demo
 
 T = TypeVar("T")
 Progress = Callable[[Iterable[T], int, str], Iterable[T]]
-SECTIONS = ("organisations", "professionals", "situations", "patients", "accounts", "offers")
+SECTIONS = ("organisations", "professionals", "situations", "patients", "accounts", "offers", "agendas")
 SECTION_LABELS = {
     "organisations": "Structures",
     "professionals": "Professionnels",
@@ -45,7 +47,9 @@ SECTION_LABELS = {
     "patients": "Patients",
     "accounts": "Comptes de démonstration",
     "offers": "Offre de soins (ROR) et capacités",
+    "agendas": "Agendas partagés (e-RDV)",
 }
+AGENDA_DOCTORS = 40  # generated doctors who get a published agenda (plus the doctor personas)
 
 
 def no_progress(items: Iterable[T], total: int, label: str) -> Iterable[T]:
@@ -147,6 +151,23 @@ class _Builder:
                  "longitude": c.longitude} for c in communes()]
         for status in self._timed("offers", lambda: offer_demo.build_demo_offers(sites, rows, self.seed)):
             self._record("offers", status)
+
+    # --- shared agendas (e-RDV) --------------------------------------------------------------
+    def agenda_spec(self, spec: gen.ProfessionalSpec, *, reserved: bool = False) -> agenda_demo.DemoAgendaSpec:
+        situation = spec.situations[0]
+        code = situation.data["specialty_code"]
+        return agenda_demo.DemoAgendaSpec(
+            professional=Professional.objects.get(rpps=spec.data["rpps"]), organisation=self.organisations[situation.organisation],
+            specialty_code=code, specialty_label=specialty_label(code) or "", reserved_for_circuit=reserved)
+
+    def build_agendas(self, generated: list[gen.ProfessionalSpec], personas: dict[str, gen.ProfessionalSpec]) -> None:
+        """Agendas for the doctor personas (the hospital one with circuit slots) and the first generated doctors."""
+        specs = [self.agenda_spec(spec, reserved=spec.situations[0].data["mode"] == "S")
+                 for spec in personas.values() if spec.data["profession_code"] == "10"]
+        doctors = [spec for spec in generated if spec.data["profession_code"] == "10" and spec.situations[0].data["specialty_code"]]
+        specs += [self.agenda_spec(spec) for spec in doctors[:AGENDA_DOCTORS]]
+        for status in self._timed("agendas", lambda: agenda_demo.build_demo_agendas(specs, self.seed)):
+            self._record("agendas", status)
 
     # --- accounts -----------------------------------------------------------------------
     def build_accounts(self, professionals: dict[str, gen.ProfessionalSpec], patients: dict[str, dict[str, Any]],
@@ -265,6 +286,7 @@ def build_demo_region(
         builder.build_accounts(persona_professionals, gen.persona_patient_specs(seed), gen.persona_staff_names(seed))
         identity.seed_demo_vigilance()  # RNIV statuses, demo INS, match keys, a few duplicates for the worklist
         builder.build_offers(catalogue)
+        builder.build_agendas(professional_list, persona_professionals)
         persona_places = [builder.organisations[p.organisation] for p in PERSONAS if p.organisation in builder.organisations]
         membership_demo.build_demo_membership(builder.organisations.values(), always=persona_places)  # members, an AG, a quote
         observatory_demo.build_demo_rpu(builder.organisations.values(), seed)  # a week of RPU per emergency department
