@@ -229,6 +229,7 @@ NO_INPUT_ROUTES: dict[str, str] = {
     "agenda:pro_home": "page view, no input",
     "agenda:pro_agenda": "day view; the id is resolved among the user's agendas or 404; ?jour checked by DayForm (400)",
     "agenda:pro_motif": "slots page; the id is resolved among the motifs the user may book or 404",
+    "agenda:pro_settings": "settings of one agenda: resolved among the user's editable agendas or 404; every form's malformed input swept in tests/agenda/test_settings_views.py",
     "agenda:feed": "iCalendar feed; the secret token is resolved or 404",
     "agenda_fhir:slot": "FHIR Slot read; the computed id is parsed or 404 OperationOutcome (tests/agenda/test_fhir.py)",
     # Messaging (issue 7)

@@ -131,3 +131,79 @@ class ProBookForm(SlotForm):
 
 class DayForm(forms.Form):
     jour = forms.DateField(label=_("Jour"), required=False, input_formats=["%Y-%m-%d"])
+
+
+# --- Agenda settings (the professional's own screen) --------------------------------------------
+WEEKDAYS = [("MO", _("lundi")), ("TU", _("mardi")), ("WE", _("mercredi")), ("TH", _("jeudi")), ("FR", _("vendredi")),
+            ("SA", _("samedi")), ("SU", _("dimanche"))]
+INTERVALS = [("1", _("toutes les semaines")), ("2", _("une semaine sur deux"))]
+
+
+class MotifForm(forms.Form):
+    label = forms.CharField(label=_("Motif"), max_length=200)
+    duration_minutes = forms.IntegerField(label=_("Durée (minutes)"), min_value=5, max_value=480)
+    mode = forms.ChoiceField(label=_("Modalité"), choices=[])
+    audience = forms.ChoiceField(label=_("Qui peut réserver"), choices=[])
+    circuit = forms.ModelChoiceField(label=_("Circuit (pour un motif réservé aux confrères)"), queryset=None, required=False)
+    min_notice_minutes = forms.IntegerField(label=_("Délai minimal de réservation (minutes)"), min_value=0, max_value=60 * 24 * 30, initial=120)
+    horizon_days = forms.IntegerField(label=_("Horizon de réservation (jours)"), min_value=1, max_value=365, initial=60)
+    cancel_notice_hours = forms.IntegerField(label=_("Annulation en ligne jusqu'à (heures avant)"), min_value=0, max_value=720, initial=24)
+
+    def __init__(self, *args, agenda, **kwargs):
+        from enrs.agenda.models import Motif
+
+        super().__init__(*args, **kwargs)
+        self.fields["mode"].choices = Motif.Mode.choices
+        self.fields["audience"].choices = Motif.Audience.choices
+        self.fields["circuit"].queryset = selectors.circuits_open_to(agenda)
+
+    def clean_label(self):
+        return _no_control(self.cleaned_data["label"], "label")
+
+
+class RuleForm(forms.Form):
+    """Opening hours as a person says them (days, every week or every other week); the RRULE is built from them."""
+
+    label = forms.CharField(label=_("Libellé (facultatif)"), max_length=120, required=False)
+    days = forms.MultipleChoiceField(label=_("Jours"), choices=WEEKDAYS, widget=forms.CheckboxSelectMultiple,
+                                     error_messages={"required": _("Cochez au moins un jour.")})
+    interval = forms.ChoiceField(label=_("Fréquence"), choices=INTERVALS, initial="1")
+    start_date = forms.DateField(label=_("À partir du"), widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(label=_("Jusqu'au (facultatif)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(label=_("Heure d'ouverture"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end_time = forms.TimeField(label=_("Heure de fermeture"), widget=forms.TimeInput(attrs={"type": "time"}))
+    motifs = forms.ModelMultipleChoiceField(label=_("Motifs proposés (tous si aucun)"), queryset=None, required=False,
+                                            widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, agenda, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["motifs"].queryset = agenda.motifs.filter(active=True)
+
+    def clean_label(self):
+        return _no_control(self.cleaned_data["label"], "label")
+
+    def rrule(self) -> str:
+        days = [code for code, _label in WEEKDAYS if code in self.cleaned_data["days"]]
+        interval = int(self.cleaned_data["interval"])
+        return f"FREQ=WEEKLY;{'INTERVAL=2;' if interval == 2 else ''}BYDAY={','.join(days)}"
+
+
+class AbsenceForm(forms.Form):
+    start = forms.DateTimeField(label=_("Début"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                                input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    end = forms.DateTimeField(label=_("Fin"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                              input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    reason = forms.CharField(label=_("Motif (facultatif, visible de votre équipe seulement)"), max_length=200, required=False)
+
+    def clean_reason(self):
+        return _no_control(self.cleaned_data["reason"], "reason")
+
+
+class PublishForm(forms.Form):
+    published = forms.BooleanField(label=_("Publié pour la prise de rendez-vous en ligne"), required=False)
+
+
+class RemoveForm(forms.Form):
+    """The id of the motif, rule or absence to remove (looked up within the agenda only)."""
+
+    item = forms.IntegerField(min_value=1, widget=forms.HiddenInput)

@@ -159,7 +159,26 @@ def agendas_managed_by(user) -> QuerySet[Agenda]:
     if not is_professional(user):
         return Agenda.objects.none()
     professional = directory_selectors.professional_of_user(user)
+    if professional is None:  # a "pro" account not (yet) linked to the directory: Q(professional=None) would match team agendas
+        return Agenda.objects.none()
     return Agenda.objects.filter(Q(professional=professional) | Q(organisation__in=organisation_ids_of(user)), active=True).distinct()
+
+
+def agendas_editable_by(user) -> QuerySet[Agenda]:
+    """Agendas whose settings a professional may change: his own, and the team and resource agendas
+    (no professional) of the organisations where he practises. A colleague's agenda is his own business."""
+    if not is_professional(user):
+        return Agenda.objects.none()
+    professional = directory_selectors.professional_of_user(user)
+    if professional is None:
+        return Agenda.objects.none()
+    return Agenda.objects.filter(
+        Q(professional=professional) | Q(professional__isnull=True, organisation__in=organisation_ids_of(user)), active=True)
+
+
+def circuits_open_to(agenda: Agenda) -> QuerySet[Circuit]:
+    """Circuits whose motifs an agenda may offer: those its organisation belongs to."""
+    return Circuit.objects.filter(active=True, organisations=agenda.organisation_id)
 
 
 # --- e-RDV search ------------------------------------------------------------------------------

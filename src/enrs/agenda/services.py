@@ -136,6 +136,36 @@ def add_absence(agenda: Agenda, *, start: dt.datetime, end: dt.datetime, reason:
     return absence
 
 
+def set_published(agenda: Agenda, published: bool) -> Agenda:
+    """Open or close the agenda to the public e-RDV search (booked appointments stay)."""
+    Agenda.objects.filter(pk=agenda.pk).update(published=published, updated_at=timezone.now())
+    agenda.published = published
+    return agenda
+
+
+def deactivate_motif(motif: Motif) -> Motif:
+    """Stop offering a motif: its future appointments stay booked; a deactivated motif is never deleted
+    because appointments point to it."""
+    Motif.objects.filter(pk=motif.pk).update(active=False)
+    motif.active = False
+    _refresh_modes(motif.agenda)
+    refresh_next_free(motif.agenda)
+    return motif
+
+
+def remove_rule(rule: OpeningRule) -> None:
+    """Close the hours of a rule from now on: appointments already booked in them stay (their cells are claimed)."""
+    agenda = rule.agenda
+    rule.delete()
+    refresh_next_free(agenda)
+
+
+def remove_absence(absence: Absence) -> None:
+    agenda = absence.agenda
+    absence.delete()
+    refresh_next_free(agenda)
+
+
 def create_circuit(name: str, organisations, description: str = "") -> Circuit:
     circuit = Circuit.objects.create(name=name, description=description)
     circuit.organisations.set(organisations)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from enrs.agenda import views
+from enrs.agenda import setup_views, views
 
 app_name = "agenda"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("mes-rendez-vous/", views.my_appointments, name="my_appointments"),
     path("pro/", views.pro_home, name="pro_home"),
     path("pro/agenda/<int:pk>/", views.pro_agenda, name="pro_agenda"),
+    path("pro/agenda/<int:pk>/parametres/", setup_views.pro_settings, name="pro_settings"),
     path("pro/motif/<int:pk>/", views.pro_motif, name="pro_motif"),
     path("pro/reserver/", views.pro_book, name="pro_book"),
     path("flux/<str:token>.ics", views.feed, name="feed"),

@@ -194,6 +194,7 @@ def _professional(request):
 def pro_home(request):
     _professional(request)
     context = {"reserved": selectors.reserved_motifs_for(request.user), "managed": selectors.agendas_managed_by(request.user),
+               "editable": set(selectors.agendas_editable_by(request.user).values_list("pk", flat=True)),
                "booked": permissions.filter_allowed(request.user, "read", Appointment.objects.filter(
                    booked_by=request.user, start__gte=timezone.now()).select_related("agenda", "motif")),
                "nav_section": "agenda"}
