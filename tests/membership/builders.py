@@ -8,7 +8,7 @@ import itertools
 from enrs.access import services as access_services
 from enrs.access.models import Role
 from enrs.accounts.models import User
-from enrs.core.validators import finess_complete
+from enrs.core.validators import finess_complete, luhn_complete
 from enrs.directory import services as directory
 from enrs.membership import services
 from enrs.membership.models import GeneralAssembly
@@ -49,3 +49,12 @@ def make_member(category: str = "C", *, on: dt.date = dt.date(2025, 1, 10), admi
     if admitted is not None:
         member = services.admit(member, admitted)
     return member
+
+
+def make_practising_professional(organisation, *, last_name: str = "Synthèse", first_name: str = "Lina"):
+    """A directory professional (synthetic RPPS) with an active practice situation in ``organisation``."""
+    professional = directory.upsert_professional({
+        "rpps": luhn_complete(f"1{next(_numbers):09d}"), "last_name": last_name, "first_name": first_name, "profession_code": "60",
+    }).obj
+    directory.upsert_situation(professional, organisation, {"mode": "S"})
+    return professional

@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from enrs.membership import services
+from enrs.membership import account_requests, services
 from enrs.membership.models import Document, GeneralAssembly, Member
 from enrs.membership.services import Item
 
-from .builders import make_assembly, make_member, make_organisation, make_referent, make_user
+from .builders import make_assembly, make_member, make_organisation, make_practising_professional, make_referent, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +104,7 @@ def test_agency_screens_are_refused_to_professionals(client):
 def test_account_request_is_handled_by_the_members_referent_only(client):
     member = services.admit(make_member("C"), make_assembly())
     referent = make_referent(member.organisation)
-    request = services.request_account(member, first_name="Lina", last_name="Synthèse", email="lina@test.invalid",
+    request = account_requests.request_account(member, first_name="Lina", last_name="Synthèse", email="lina@test.invalid",
                                        profession="Infirmière", by=make_user("agence@test.invalid", kind="agency"))
     client.force_login(make_referent(make_organisation()))
     response = client.post(reverse("membership:account_decide"), {"request": request.pk, "decision": "approve"})
@@ -113,8 +113,13 @@ def test_account_request_is_handled_by_the_members_referent_only(client):
     response = client.post(reverse("membership:account_decide"), {"request": request.pk, "decision": "refuse"})
     assert response.status_code == 400 and "motif du refus" in response.content.decode()
     response = client.post(reverse("membership:account_decide"), {"request": request.pk, "decision": "approve"})
+    assert response.status_code == 400 and "Indiquez le numéro RPPS du professionnel" in response.content.decode()
+    professional = make_practising_professional(member.organisation)
+    response = client.post(reverse("membership:account_decide"),
+                           {"request": request.pk, "decision": "approve", "rpps": professional.rpps})
     request.refresh_from_db()
     assert response.status_code == 302 and request.status == "approved" and request.handled_by == referent
+    assert request.account.email == "lina@test.invalid" and request.account.professional == professional
 
 
 def test_portal_tile_leads_to_the_membership_home(client):

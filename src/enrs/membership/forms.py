@@ -152,6 +152,8 @@ class AccountRequestForm(forms.Form):
     last_name = forms.CharField(label=_("Nom"), max_length=120)
     email = forms.EmailField(label=_("Adresse e-mail"), max_length=254)
     profession = forms.CharField(label=_("Profession ou fonction"), max_length=120)
+    rpps = forms.CharField(label=_("Numéro RPPS (11 chiffres)"), max_length=20, required=False,
+                           help_text=_("Le compte est rattaché à la fiche du professionnel dans l'annuaire."))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -162,6 +164,7 @@ class AccountDecisionForm(forms.Form):
     request = forms.ModelChoiceField(label=_("Demande"), queryset=AccountRequest.objects.none(), widget=forms.HiddenInput)
     decision = forms.ChoiceField(label=_("Décision"), choices=[("approve", _("Accepter")), ("refuse", _("Refuser"))])
     reason = forms.CharField(label=_("Motif (obligatoire en cas de refus)"), max_length=1000, required=False)
+    rpps = forms.CharField(label=_("Numéro RPPS (si la demande ne le donne pas)"), max_length=20, required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -310,6 +310,7 @@ class AccountRequest(models.Model):
     last_name = models.CharField(_("nom"), max_length=120)
     email = models.EmailField(_("adresse e-mail"))
     profession = models.CharField(_("profession ou fonction"), max_length=120)
+    rpps = models.CharField(_("numéro RPPS"), max_length=11, blank=True)
     status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.PENDING)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("demandée par"), on_delete=models.SET_NULL, null=True, blank=True,
@@ -321,6 +322,10 @@ class AccountRequest(models.Model):
     )
     handled_at = models.DateTimeField(_("traitée le"), null=True, blank=True)
     reason = models.TextField(_("motif"), blank=True)
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("compte ouvert"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

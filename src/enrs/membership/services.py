@@ -24,7 +24,6 @@ from enrs.directory import services as directory_services
 from enrs.membership import pricing, selectors, tariff_data
 from enrs.membership.models import (
     NUMBER_PREFIXES,
-    AccountRequest,
     Category,
     Convention,
     Document,
@@ -654,31 +653,3 @@ def end_order(order: ServiceOrder, *, on: dt.date | None = None) -> ServiceOrder
     order.ended_on = on or _today()
     order.save(update_fields=["ended_on"])
     return order
-
-
-@transaction.atomic
-def request_account(member: Member, *, first_name: str, last_name: str, email: str, profession: str, by=None) -> AccountRequest:
-    _require_live(member)
-    values = {"first_name": first_name, "last_name": last_name, "email": email, "profession": profession}
-    errors = {f: [_("Ce champ est obligatoire.")] for f, v in values.items() if not (v or "").strip()}
-    if errors:
-        raise ValidationError(errors)
-    if member.account_requests.filter(email__iexact=email.strip(), status=AccountRequest.Status.PENDING).exists():
-        raise _error("email", _("Une demande est déjà en cours pour cette adresse."))
-    return AccountRequest.objects.create(member=member, requested_by=by, **{k: v.strip() for k, v in values.items()})
-
-
-@transaction.atomic
-def decide_account_request(request: AccountRequest, *, approve: bool, by, reason: str = "") -> AccountRequest:
-    """Handled by the member's account referent only."""
-    request = AccountRequest.objects.select_for_update().select_related("member").get(pk=request.pk)
-    if not selectors.is_account_referent(by, request.member.organisation_id):
-        raise PermissionDenied(_("Seul le référent des comptes de la structure traite ces demandes."))
-    if request.status != AccountRequest.Status.PENDING:
-        raise _error("request", _("Cette demande est déjà traitée."))
-    if not approve and not (reason or "").strip():
-        raise _error("reason", _("Indiquez le motif du refus."))
-    request.status = AccountRequest.Status.APPROVED if approve else AccountRequest.Status.REFUSED
-    request.handled_by, request.handled_at, request.reason = by, timezone.now(), (reason or "").strip()
-    request.save(update_fields=["status", "handled_by", "handled_at", "reason"])
-    return request

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from enrs.core.forms import add_service_errors
-from enrs.membership import documents, forms, selectors, services
+from enrs.membership import account_requests, documents, forms, selectors, services
 from enrs.membership.models import Document, DocumentKind, GeneralAssembly, Member
 
 REGISTER_PAGE_SIZE = 50
@@ -174,7 +174,7 @@ def account_request(request):
 
     def action(data):
         member = data.pop("member")
-        services.request_account(member, by=request.user, **data)
+        account_requests.request_account(member, by=request.user, **data)
         messages.success(request, _("Demande d'ouverture de compte enregistrée."))
         return redirect("membership:member", pk=member.pk)
 
@@ -187,10 +187,14 @@ def account_decide(request):
     form = forms.AccountDecisionForm(request.POST, user=request.user)
 
     def action(data):
-        handled = services.decide_account_request(
-            data["request"], approve=data["decision"] == "approve", by=request.user, reason=data["reason"]
+        handled = account_requests.decide_account_request(
+            data["request"], approve=data["decision"] == "approve", by=request.user, reason=data["reason"], rpps=data["rpps"]
         )
-        messages.success(request, _("Demande traitée : %(status)s.") % {"status": handled.get_status_display()})
+        if handled.account_id:
+            messages.success(request, _("Compte ouvert pour %(email)s : une invitation à choisir son mot de passe lui est envoyée par e-mail.")
+                             % {"email": handled.email})
+        else:
+            messages.success(request, _("Demande traitée : %(status)s.") % {"status": handled.get_status_display()})
         return redirect("membership:member", pk=handled.member_id)
 
     return _post_form(request, form, action, "membership/form_page.html", {"title": _("Demande d'ouverture de compte")})
