@@ -502,6 +502,38 @@ def refresh_match_keys(patient: Patient) -> set[str]:
     return keys
 
 
+def _replace_keys(patients: list[Patient]) -> int:
+    """Replace the blocking keys of ``patients`` in one statement pair; merged identities keep none."""
+    from enrs.identity import matching
+
+    IdentityMatchKey.objects.filter(patient__in=[p.pk for p in patients]).delete()
+    rows = [IdentityMatchKey(patient=p, key=key) for p in patients if not p.is_merged
+            for key in sorted({k[:64] for k in matching.blocking_keys(selectors.traits_of(p))})]
+    IdentityMatchKey.objects.bulk_create(rows, batch_size=5000)
+    return len(rows)
+
+
+def rebuild_match_keys(*, from_id: int = 0, batch_size: int = 2000, progress=None) -> dict[str, int]:
+    """Recompute every identity's blocking keys (after a change of the key functions), in batches.
+
+    Each batch is its own transaction, in primary-key order, so an interrupted run is resumed with
+    ``from_id`` = the last id reported, and a rerun is harmless (keys are replaced, not added).
+    ``progress(done, total, last_id)`` is called after each batch.
+    """
+    queryset = Patient.objects.filter(pk__gt=from_id).order_by("pk")
+    total, done, keys, last_id = queryset.count(), 0, 0, from_id
+    while True:
+        batch = list(queryset.filter(pk__gt=last_id)[:batch_size])
+        if not batch:
+            break
+        with transaction.atomic():
+            keys += _replace_keys(batch)
+        done, last_id = done + len(batch), batch[-1].pk
+        if progress is not None:
+            progress(done, total, last_id)
+    return {"identities": done, "keys": keys, "last_id": last_id}
+
+
 def _open_duplicate(a: Patient, b: Patient, score: float, *, source: str, actor, channel: str) -> PotentialDuplicate:
     low, high = (a, b) if a.pk < b.pk else (b, a)
     duplicate, created = PotentialDuplicate.objects.get_or_create(
@@ -1228,13 +1260,7 @@ def seed_demo_vigilance() -> dict[str, int]:
 
 
 def _refresh_demo_keys(patients: list[Patient]) -> None:
-    from enrs.identity import matching
-
-    IdentityMatchKey.objects.filter(patient__in=[p.pk for p in patients]).delete()
-    IdentityMatchKey.objects.bulk_create(
-        [IdentityMatchKey(patient=p, key=k[:64]) for p in patients for k in matching.blocking_keys(selectors.traits_of(p))],
-        batch_size=5000,
-    )
+    _replace_keys(patients)
 
 
 def _seed_demo_duplicates(demo: list[Patient]) -> int:

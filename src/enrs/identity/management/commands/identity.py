@@ -59,9 +59,41 @@ class Command(BaseCommand):
             "--sans-progression", action="store_true", dest="quiet", help=_("Ne pas afficher la barre de progression.")
         )
 
+        rebuild = actions.add_parser(
+            "rebuild-keys",
+            help=_("Recalcule les clés de rapprochement de toutes les identités (après une évolution des clés)."),
+            description=_("Par lots, dans l'ordre des identifiants ; une reprise se fait avec --depuis DERNIER_ID."),
+        )
+        rebuild.add_argument("--depuis", type=int, default=0, dest="from_id", help=_("Reprendre après cet identifiant."))
+        rebuild.add_argument("--lot", type=int, default=2000, dest="batch_size", help=_("Identités par lot (transaction)."))
+        rebuild.add_argument(
+            "--sans-progression", action="store_true", dest="quiet", help=_("Ne pas afficher la barre de progression.")
+        )
+
     def handle(self, *args, action: str, **options) -> None:
         if action == "find-duplicates":
             self.find_duplicates(Path(options["input"]), Path(options["output"]), options["workers"], options["quiet"])
+        elif action == "rebuild-keys":
+            self.rebuild_keys(options["from_id"], options["batch_size"], options["quiet"])
+
+    def rebuild_keys(self, from_id: int, batch_size: int, quiet: bool) -> None:
+        from enrs.identity import services
+
+        if from_id < 0 or not 1 <= batch_size <= 100_000:
+            raise CommandError(_("--depuis doit être positif ou nul et --lot compris entre 1 et 100 000."))
+        bar = tqdm(desc=_("Clés de rapprochement"), unit=_(" identités"), file=_ProgressStream(self.stderr), disable=quiet,
+                   dynamic_ncols=True)
+
+        def progress(done: int, total: int, last_id: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+            bar.set_postfix_str(_("dernier id %(id)d") % {"id": last_id})
+
+        try:
+            result = services.rebuild_match_keys(from_id=from_id, batch_size=batch_size, progress=progress)
+        finally:
+            bar.close()
+        self.stdout.write(_("%(identities)d identités traitées, %(keys)d clés écrites ; dernier identifiant : %(last_id)d.") % result)
 
     def find_duplicates(self, source: Path, target: Path, workers: int | None, quiet: bool) -> None:
         if not source.is_file():
