@@ -128,3 +128,11 @@ def test_cli_writes_every_members_report(hospitals, tmp_path):
     call_command("pilote", "rapports", "--mois", dt.date.today().strftime("%Y-%m"), "--out", str(tmp_path), stdout=out)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f"adherent-{first.pk}.pdf", f"adherent-{second.pk}.pdf"])
     assert "2 rapport(s)" in out.getvalue()
+
+
+@pytest.mark.parametrize("month", [dt.date(2026, m, 1) for m in range(1, 13)] + [dt.date(2024, 2, 1), dt.date(2024, 3, 1)])
+def test_member_report_always_covers_twelve_calendar_months(hospitals, month):
+    """Was 13 months for December (335 days back from the 1st lands on the previous December)."""
+    report = pilote.member_report(_member_with_activity(hospitals), month)
+    assert len(report.months) == 12 and report.months[-1] == month
+    assert report.months[0] == dt.date(month.year - (month.month < 12), (month.month % 12) + 1, 1)

@@ -74,7 +74,8 @@ def test_radius_agrees_with_haversine_for_every_offer(region):
     st.floats(min_value=1, max_value=200),
 )
 def test_box_contains_the_circle_and_the_dot_test_matches_haversine(lat, lon, dlat, dlon, radius):
-    centre, other = geo.Point(lat, lon), geo.Point(max(-89.9, min(89.9, lat + dlat)), lon + dlon)
+    # The other point's longitude is wrapped into [-180, 180): "179 + 1.5" is the point at -179.5.
+    centre, other = geo.Point(lat, lon), geo.Point(max(-89.9, min(89.9, lat + dlat)), (lon + dlon + 180) % 360 - 180)
     distance = geo.haversine_km(centre, other)
     u, w = geo.unit_vector(centre.latitude, centre.longitude), geo.unit_vector(other.latitude, other.longitude)
     dot = sum(a * b for a, b in zip(u, w))

@@ -18,7 +18,9 @@
   (cancellation with ``cancelationReason``, or a move to another ``slot``).
 
 Writes authenticate by session with the CSRF check enforced (the FHIR endpoints
-are otherwise CSRF-exempt); connector tokens for agendas are not done yet.
+are otherwise CSRF-exempt), or by a connector token: ``agenda:lecture`` reads the
+slots and appointments of the connector's structures, ``agenda:ecriture`` declares,
+moves and cancels appointments on their agendas (docs/services/agenda.md).
 """
 
 from __future__ import annotations
@@ -42,7 +44,9 @@ from fhir.resources.R4B.slot import Slot as FhirSlot
 from enrs.agenda import selectors, services
 from enrs.agenda import slots as arithmetic
 from enrs.agenda.models import Agenda, Appointment, Motif
-from enrs.core import permissions
+from enrs.connectors import selectors as connector_selectors
+from enrs.connectors.scopes import AGENDA_READ, AGENDA_WRITE
+from enrs.core import audit, permissions
 from enrs.directory.nomenclatures import R38_SYSTEM
 from enrs.directory.models import PracticeSituation
 from enrs.fhir import params as p
@@ -125,10 +129,15 @@ def slot_resource(slot: selectors.Slot, motif: Motif) -> FhirSlot:
     })
 
 
-def visible_motifs(user) -> QuerySet[Motif]:
+def visible_motifs(user, request: HttpRequest | None = None) -> QuerySet[Motif]:
     """Motifs whose slots the requester may see: patients' motifs of published agendas for everyone,
-    plus what a professional may book (professionals' and his circuits' motifs)."""
+    plus what a professional may book (professionals' and his circuits' motifs), plus, for a
+    connector with ``agenda:lecture``, every motif of its structures' agendas."""
     public = Motif.objects.filter(active=True, agenda__active=True, agenda__published=True, audience=Motif.Audience.PATIENTS)
+    connector = _connector(request, AGENDA_READ, required=False) if request is not None else None
+    if connector is not None:
+        own = Motif.objects.filter(active=True, agenda__active=True, agenda__organisation__in=_acted_for(connector))
+        return (public | own).distinct()
     if not selectors.is_professional(user):
         return public
     professional = Motif.objects.filter(active=True, agenda__active=True, audience=Motif.Audience.PROFESSIONALS)
@@ -258,7 +267,7 @@ def search_slots(request: HttpRequest, params: MultiValueDict):
     if problems:
         raise FhirError(400, problems)
     statuses = set(",".join(params.getlist("status")).split(",")) - {""} or {"free", "busy"}
-    motifs = visible_motifs(request.user).filter(agenda__in=agendas).select_related("agenda").order_by("agenda__next_free_at", "agenda_id", "pk")
+    motifs = visible_motifs(request.user, request).filter(agenda__in=agendas).select_related("agenda").order_by("agenda__next_free_at", "agenda_id", "pk")
     found: list[tuple[selectors.Slot, Motif]] = []
     for motif in motifs.iterator():
         for slot in selectors.slots(motif, lower, upper, include_busy="busy" in statuses):
@@ -320,7 +329,7 @@ def slot_instance(request: HttpRequest, resource_id: str) -> HttpResponse:
         start = dt.datetime.strptime(stamp, "%Y%m%dT%H%M").replace(tzinfo=arithmetic.UTC)
     except ValueError:
         raise not_found from None
-    motif = visible_motifs(request.user).filter(pk=int(motif_id) if motif_id.isdigit() else 0, agenda_id=agenda_id).select_related("agenda").first()
+    motif = visible_motifs(request.user, request).filter(pk=int(motif_id) if motif_id.isdigit() else 0, agenda_id=agenda_id).select_related("agenda").first()
     if motif is None:
         raise not_found
     slot = next((s for s in selectors.slots(motif, start, start + dt.timedelta(minutes=1), include_busy=True, within_window=False)), None)
@@ -330,6 +339,35 @@ def slot_instance(request: HttpRequest, resource_id: str) -> HttpResponse:
 
 
 # --- Appointment -------------------------------------------------------------------------------
+# --- Who is asking: a signed-in user, or a connector of a structure (Bearer token) -----------------
+def _bearer(request: HttpRequest | None) -> bool:
+    return request is not None and request.headers.get("Authorization", "").lower().startswith("bearer ")
+
+
+def _connector(request: HttpRequest, *scopes: str, required: bool = True):
+    """The connector behind the request's token, holding one of ``scopes``; None for a user session.
+
+    ``required=False``: a token without the scope is simply not a connector view (public slots)."""
+    if not _bearer(request):
+        return None
+    from enrs.identity.fhir import principal  # the shared FHIR token check (401/403 as OperationOutcome)
+
+    who = principal(request)
+    if not set(scopes) & who.scopes:
+        scope = " ou ".join(scopes)
+        if not required:
+            return None
+        raise FhirError(403, Issue("forbidden", _("Portée insuffisante : ce jeton n'a pas la portée %(scope)s.") % {"scope": scope}))
+    return who.connector
+
+
+def _acted_for(connector) -> set[int]:
+    cached = getattr(connector, "_enrs_acted_for", None)
+    if cached is None:
+        cached = connector._enrs_acted_for = connector_selectors.acted_for_organisation_ids(connector)
+    return cached
+
+
 def _user(request: HttpRequest | None):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -341,12 +379,28 @@ def appointments(request: HttpRequest | None) -> QuerySet[Appointment]:
     if request is None:
         return Appointment.objects.none()
     base = Appointment.objects.select_related("agenda", "motif", "patient").exclude(status=Appointment.Status.PENDING, hold_expires_at__lt=timezone.now())
+    connector = _connector(request, AGENDA_READ)
+    if connector is not None:
+        return base.filter(agenda__organisation__in=_acted_for(connector))
     return permissions.filter_allowed(_user(request), "read", base)
+
+
+def _trail_connector(connector, appointment: Appointment, action: str, request) -> None:
+    """Connectors act without a user: their accesses are trailed with the structure they act for."""
+    audit.record(actor=None, action=action, channel=CHANNEL, patient_id=appointment.patient_id, object_type="agenda.Appointment",
+                 object_id=str(appointment.pk), organisation_id=connector.organisation_id, role="connector",
+                 justification=_("Connecteur %(name)s") % {"name": connector.name}, request=request)
 
 
 def appointment_resource(appointment: Appointment, request=None) -> FhirAppointment:
     if request is not None:
-        permissions.require(_user(request), "read", appointment, channel=CHANNEL, request=request)
+        connector = _connector(request, AGENDA_READ, AGENDA_WRITE)  # a write answers with what it wrote
+        if connector is not None:
+            if appointment.agenda.organisation_id not in _acted_for(connector):
+                raise FhirError.not_found(_("Ressource Appointment/%(id)s introuvable.") % {"id": appointment.pk})
+            _trail_connector(connector, appointment, "read", request)
+        else:
+            permissions.require(_user(request), "read", appointment, channel=CHANNEL, request=request)
     participants = [{"actor": {"reference": actor["reference"]}, "status": "accepted"} for actor in schedule_actors(appointment.agenda)]
     patient = {"actor": {"display": appointment.patient_label or "—"}, "status": "accepted"}
     if appointment.patient_id:
@@ -387,17 +441,25 @@ def _slot_of(resource: FhirAppointment) -> tuple[Motif, dt.datetime]:
     return motif, start
 
 
-def _patient_of(resource: FhirAppointment, user):
+def _patient_of(resource: FhirAppointment, user, connector=None):
+    """The patient the resource names: one the user may read, or, for a connector, one its structure knows (IPP)."""
+    from enrs.identity import selectors as identity_selectors
     from enrs.identity.models import Patient
 
     for participant in resource.participant or []:
         reference = participant.actor.reference if participant.actor else None
         if reference and reference.startswith("Patient/"):
-            patient = Patient.objects.filter(pk=int(reference[8:]) if reference[8:].isdigit() else 0).first()
-            if patient is None or not permissions.can(user, "read", patient):
+            pk = int(reference[8:]) if reference[8:].isdigit() else 0
+            if connector is not None:
+                patient = identity_selectors.known_to_organisation(connector.organisation).filter(pk=pk).first()
+            else:
+                patient = Patient.objects.filter(pk=pk).first()
+                patient = patient if patient is not None and permissions.can(user, "read", patient) else None
+            if patient is None:
                 raise FhirError.unprocessable([Issue("invalid", _("Patient inconnu ou hors de votre équipe de soins : %(ref)s.") % {"ref": reference[:40]},
                                                      expression=("Appointment.participant",))])
-            permissions.require(user, "read", patient, channel=CHANNEL)
+            if connector is None:
+                permissions.require(user, "read", patient, channel=CHANNEL)
             return patient, (participant.actor.display or "")
         if participant.actor and participant.actor.display and not reference:
             return None, participant.actor.display
@@ -411,13 +473,19 @@ def _identifier_key(resource: FhirAppointment) -> str:
     return ""
 
 
-def _book_from(request: HttpRequest, resource: FhirAppointment, user) -> Appointment:
-    if resource.status not in {"booked", "pending", "proposed"}:
-        raise FhirError.unprocessable([Issue("invalid", _("Statut de création admis : booked (déclaration), pending ou proposed (demande)."),
+def _book_from(request: HttpRequest, resource: FhirAppointment, user, connector=None) -> Appointment:
+    if resource.status not in {"booked", "pending", "proposed"} or (connector is not None and resource.status != "booked"):
+        allowed = _("booked (déclaration)") if connector is not None else _("booked (déclaration), pending ou proposed (demande)")
+        raise FhirError.unprocessable([Issue("invalid", _("Statut de création admis : %(allowed)s.") % {"allowed": allowed},
                                              expression=("Appointment.status",))])
     motif, start = _slot_of(resource)
-    patient, label = _patient_of(resource, user)
+    patient, label = _patient_of(resource, user, connector)
     try:
+        if connector is not None:
+            appointment = services.declare(motif, start, organisation_ids=_acted_for(connector), patient=patient, patient_label=label,
+                                           comment=(resource.comment or "")[:500], external_identifier=_identifier_key(resource))
+            _trail_connector(connector, appointment, "create", request)
+            return appointment
         return services.book(motif, start, user=user, patient=patient, patient_label=label, hold=resource.status != "booked",
                              comment=(resource.comment or "")[:500], external_identifier=_identifier_key(resource))
     except ValidationError as exc:
@@ -425,24 +493,36 @@ def _book_from(request: HttpRequest, resource: FhirAppointment, user) -> Appoint
                                                                                 for m in exc.messages]) from exc
 
 
-def create_appointment(request: HttpRequest, rt: ResourceType, resource_id=None) -> HttpResponse:
+def _writer(request: HttpRequest):
+    """(user, connector) of a write: a connector token with ``agenda:ecriture``, or a session with its CSRF token."""
+    connector = _connector(request, AGENDA_WRITE)
+    if connector is not None:
+        return None, connector
     user = _user(request)
     _check_csrf(request)
+    return user, None
+
+
+def create_appointment(request: HttpRequest, rt: ResourceType, resource_id=None) -> HttpResponse:
+    user, connector = _writer(request)
     resource = parse_body(request, rt)
-    appointment = _book_from(request, resource, user)
+    appointment = _book_from(request, resource, user, connector)
     location = f"{base_url(request)}/Appointment/{appointment.pk}"
     return fhir_response(appointment_resource(appointment, request), status=201, headers={"Location": location})
 
 
 def conditional_update(request: HttpRequest) -> HttpResponse:
     """``PUT /fhir/Appointment?identifier=system|value``: cancel or move the matching appointment, or create it."""
-    user = _user(request)
-    _check_csrf(request)
+    user, connector = _writer(request)
     keys = request.GET.getlist("identifier")
     if len(keys) != 1 or "|" not in keys[0] or set(request.GET) - {"identifier", "_format", "_pretty"}:
         raise FhirError.invalid(_("La mise à jour conditionnelle attend un seul critère identifier=system|value."), "identifier")
     resource = parse_body(request, SCHEDULE_APPOINTMENT)
-    same = permissions.filter_allowed(user, "update", Appointment.objects.filter(external_identifier=keys[0][:200]))
+    candidates = Appointment.objects.filter(external_identifier=keys[0][:200])
+    if connector is not None:
+        same = candidates.filter(agenda__organisation__in=_acted_for(connector))
+    else:
+        same = permissions.filter_allowed(user, "update", candidates)
     # A moved appointment keeps its identifier: the live one is the match, else the latest.
     matches = list(same.exclude(status=Appointment.Status.CANCELLED)) or list(same.order_by("-updated_at")[:1])
     if len(matches) > 1:
@@ -452,25 +532,29 @@ def conditional_update(request: HttpRequest) -> HttpResponse:
             raise FhirError(403, Issue("forbidden", _("Ce rendez-vous ne vous concerne pas.")))
         if _identifier_key(resource) != keys[0]:
             raise FhirError.unprocessable([Issue("invalid", _("L'identifiant de la ressource doit être celui du critère."), expression=("Appointment.identifier",))])
-        appointment = _book_from(request, resource, user)
+        appointment = _book_from(request, resource, user, connector)
         return fhir_response(appointment_resource(appointment, request), status=201)
     appointment = matches[0]
-    permissions.require(user, "update", appointment, channel=CHANNEL, request=request)
-    appointment = _apply_update(appointment, resource, user)
+    if connector is not None:
+        _trail_connector(connector, appointment, "update", request)
+    else:
+        permissions.require(user, "update", appointment, channel=CHANNEL, request=request)
+    appointment = _apply_update(appointment, resource, user, connector)
     return fhir_response(appointment_resource(appointment, request), status=200)
 
 
-def _apply_update(appointment: Appointment, resource: FhirAppointment, user) -> Appointment:
+def _apply_update(appointment: Appointment, resource: FhirAppointment, user, connector=None) -> Appointment:
+    acting = _acted_for(connector) if connector is not None else None
     try:
         if resource.status in {"cancelled", "noshow", "entered-in-error"}:
             reason = (resource.cancelationReason.text if resource.cancelationReason and resource.cancelationReason.text else "") or resource.status
-            return services.cancel(appointment, user=user, reason=reason)
-        if resource.status == "booked" and appointment.status == Appointment.Status.PENDING:
+            return services.cancel(appointment, user=user, reason=reason, organisation_ids=acting)
+        if resource.status == "booked" and appointment.status == Appointment.Status.PENDING and connector is None:
             return services.confirm(appointment, user=user)
         motif, start = _slot_of(resource)
         if motif.pk == appointment.motif_id and start != appointment.start:
             reason = (resource.comment or "").strip() or _("Déplacé par l'interface FHIR")
-            return services.reschedule(appointment, start, user=user, reason=reason)
+            return services.reschedule(appointment, start, user=user, reason=reason, organisation_ids=acting)
         return appointment
     except ValidationError as exc:
         raise FhirError(409, [Issue("conflict", m) for m in exc.messages]) from exc

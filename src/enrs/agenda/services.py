@@ -294,6 +294,29 @@ def book(motif: Motif, start: dt.datetime, *, user, patient=None, patient_label:
     return appointment
 
 
+def declare(motif: Motif, start: dt.datetime, *, organisation_ids: set[int], patient=None, patient_label: str = "",
+            comment: str = "", external_identifier: str = "", now: dt.datetime | None = None) -> Appointment:
+    """A connector declares an appointment its own scheduling system made on one of its agendas.
+
+    ``organisation_ids`` are the organisations the connector acts for (checked by the caller from
+    its token); the motif's audience does not apply (the structure books its own agenda), the slot
+    must still be open and free, exactly as for any booking.
+    """
+    now = now or timezone.now()
+    if motif.agenda.organisation_id not in organisation_ids:
+        raise SlotUnavailable(_("Cet agenda n'appartient pas à votre structure."))
+    slot = _retry_locked(lambda: _offered(motif, start, now))
+    appointment = Appointment(
+        agenda=motif.agenda, motif=motif, start=slot.start, end=slot.end, status=Appointment.Status.BOOKED,
+        patient=patient, patient_label=(patient_label or (patient.display_name if patient else ""))[:200],
+        booked_by=None, booked_by_organisation_id=motif.agenda.organisation_id, comment=comment[:500],
+        external_identifier=external_identifier[:200],
+    )
+    _claim(appointment, now)
+    _after_change(appointment, "booked")
+    return appointment
+
+
 def confirm(appointment: Appointment, *, user, now: dt.datetime | None = None) -> Appointment:
     """Confirm a held slot; an expired hold is refused unless the slot is still free (then it is re-claimed)."""
     now = now or timezone.now()
@@ -312,11 +335,15 @@ def confirm(appointment: Appointment, *, user, now: dt.datetime | None = None) -
     return appointment
 
 
-def may_cancel(appointment: Appointment, user, now: dt.datetime | None = None) -> bool:
-    """The patient cancels online until the motif's notice; the agenda's side and the booker any time."""
+def may_cancel(appointment: Appointment, user, now: dt.datetime | None = None, *, organisation_ids: set[int] | None = None) -> bool:
+    """The patient cancels online until the motif's notice; the agenda's side and the booker any time.
+
+    ``organisation_ids`` (instead of a user): a connector of the agenda's structure, any time before the start."""
     now = now or timezone.now()
     if not appointment.is_active or appointment.start <= now:
         return False
+    if organisation_ids is not None:
+        return appointment.agenda.organisation_id in organisation_ids
     if appointment.patient_id and appointment.patient.user_id == user.pk and appointment.booked_by_id == user.pk:
         return appointment.start - now >= dt.timedelta(hours=appointment.motif.cancel_notice_hours)
     if appointment.booked_by_id == user.pk:
@@ -324,12 +351,14 @@ def may_cancel(appointment: Appointment, user, now: dt.datetime | None = None) -
     return selectors.agendas_managed_by(user).filter(pk=appointment.agenda_id).exists()
 
 
-def cancel(appointment: Appointment, *, user, reason: str, now: dt.datetime | None = None) -> Appointment:
+def cancel(appointment: Appointment, *, user, reason: str, now: dt.datetime | None = None,
+           organisation_ids: set[int] | None = None) -> Appointment:
+    """``user=None`` with ``organisation_ids``: a connector of the agenda's structure cancels."""
     now = now or timezone.now()
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Indiquez le motif de l'annulation.")})
-    if not may_cancel(appointment, user, now):
+    if not may_cancel(appointment, user, now, organisation_ids=organisation_ids):
         raise ValidationError({"reason": _("Ce rendez-vous ne peut plus être annulé en ligne : contactez le secrétariat.")})
     with transaction.atomic():
         SlotClaim.objects.filter(appointment=appointment).delete()
@@ -341,12 +370,13 @@ def cancel(appointment: Appointment, *, user, reason: str, now: dt.datetime | No
     return appointment
 
 
-def reschedule(appointment: Appointment, new_start: dt.datetime, *, user, reason: str, now: dt.datetime | None = None) -> Appointment:
+def reschedule(appointment: Appointment, new_start: dt.datetime, *, user, reason: str, now: dt.datetime | None = None,
+               organisation_ids: set[int] | None = None) -> Appointment:
     """Move an appointment: the new slot is claimed first, then the old one is cancelled (one transaction)."""
     now = now or timezone.now()
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Indiquez le motif du déplacement.")})
-    if not may_cancel(appointment, user, now):
+    if not may_cancel(appointment, user, now, organisation_ids=organisation_ids):
         raise ValidationError({"reason": _("Ce rendez-vous ne peut plus être déplacé en ligne : contactez le secrétariat.")})
     slot = _offered(appointment.motif, new_start, now)
     moved = Appointment(

@@ -22,6 +22,8 @@ IDENTITY_WRITE = "identite:ecriture"
 OFFER_CAPACITY = "offre:capacite"
 OBSERVATORY_RPU = "rpu:depot"
 COORDINATION_EVENTS = "coordination:evenements"  # issue 5
+AGENDA_READ = "agenda:lecture"
+AGENDA_WRITE = "agenda:ecriture"
 
 SCOPES: dict[str, str] = {
     DIRECTORY_READ: _("Lire la fiche complète (coordonnées comprises) des structures de son organisation"),
@@ -31,6 +33,8 @@ SCOPES: dict[str, str] = {
     IDENTITY_WRITE: _("Créer et mettre à jour les identités patients de son organisation (FHIR Patient)"),
     OBSERVATORY_RPU: _("Envoyer les fichiers RPU des services d'urgences de son organisation (observatoire ORU)"),
     COORDINATION_EVENTS: _("Signaler les admissions et sorties (FHIR Encounter) et déposer les synthèses de télésurveillance"),
+    AGENDA_READ: _("Lire les créneaux et les rendez-vous des agendas de son organisation (FHIR Slot, Appointment)"),
+    AGENDA_WRITE: _("Déclarer, annuler et déplacer les rendez-vous des agendas de son organisation (FHIR Appointment)"),
 }
 
 

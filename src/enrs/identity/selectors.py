@@ -39,6 +39,15 @@ class Candidate:
 
 
 # --- Cross-references ---------------------------------------------------------------------
+def known_to_organisation(organisation) -> QuerySet[Patient]:
+    """Identities carrying a local identifier (IPP) of the organisation's assigning authorities:
+    the patients a connector of that organisation knows (OID, else namespace, as the HL7 feed stores it)."""
+    from enrs.interfaces.selectors import authorities_of
+
+    keys = [oid or namespace for namespace, oid in authorities_of(organisation)]
+    return Patient.objects.filter(pk__in=LocalIdentifier.objects.filter(authority__in=keys).values("patient_id"))
+
+
 def find_by_local_id(authority: str, value: str) -> Patient | None:
     """The identity behind a local identifier (followed to the survivor if it was merged)."""
     local = LocalIdentifier.objects.select_related("patient").filter(authority=authority, value=value).first()

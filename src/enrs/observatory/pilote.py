@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from dateutil.relativedelta import relativedelta
 from django.apps import apps as django_apps
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
@@ -238,7 +239,7 @@ class MemberReport:
 
 def member_report(member, month: dt.date) -> MemberReport:
     first, last = month_bounds(month)
-    start = (first - dt.timedelta(days=335)).replace(day=1)
+    start = first - relativedelta(months=11)  # twelve calendar months ending with ``month`` (days vary: count months)
     own = monthly_activity(start, last, member_organisation_ids(member))
     region = monthly_activity(first, last)
     previous = (first - dt.timedelta(days=1)).replace(day=1)
