@@ -165,3 +165,27 @@ class DecisionForm(forms.Form):
 
 class ActsFilterForm(forms.Form):
     year = forms.IntegerField(label=_("Année"), min_value=2018, max_value=2100)
+
+
+# --- Video rooms ------------------------------------------------------------------------------------
+class TeleconsultationForm(forms.Form):
+    patient = PatientIdField()
+    title = forms.CharField(label=_("Intitulé"), max_length=200, initial=_("Téléconsultation"))
+    starts_at = forms.DateTimeField(label=_("Début (heure de Paris)"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    duration_minutes = forms.IntegerField(label=_("Durée (minutes)"), min_value=5, max_value=240, initial=20)
+
+
+class AppointmentRoomForm(forms.Form):
+    appointment = forms.UUIDField(widget=forms.HiddenInput, error_messages={"invalid": _("Rendez-vous inconnu.")})
+
+
+class ConsentForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Votre décision"), widget=forms.RadioSelect,
+        choices=[("given", _("J'accepte la téléconsultation par vidéo")), ("refused", _("Je refuse"))],
+    )
+
+
+class ThirdPartyForm(forms.Form):
+    rpps = forms.CharField(label=_("Professionnel à inviter (RPPS ou identifiant national)"), max_length=20)
+    role = forms.ChoiceField(label=_("Rôle"), choices=[("third", _("Tiers auprès du patient (ex. infirmier)")), ("guest", _("Invité"))])
