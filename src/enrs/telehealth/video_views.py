@@ -42,7 +42,7 @@ def _my_rooms(user):
 
 @login_required
 def teleconsultations(request):
-    form = forms.TeleconsultationForm(request.POST or None)
+    form = forms.TeleconsultationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if request.user.kind == request.user.Kind.PATIENT:
             raise PermissionDenied(_("Cet écran est réservé aux professionnels."))
@@ -72,16 +72,18 @@ def room_from_appointment(request):
     form = forms.AppointmentRoomForm(request.POST)
     appointment = agenda_selectors.appointment_by_identifier(form.cleaned_data["appointment"]) if form.is_valid() else None
     if appointment is None:
-        messages.error(request, _("Rendez-vous inconnu."))
-        return redirect("telehealth:teleconsultations")
+        return _error(request, _("Rendez-vous inconnu."))
     try:
         room, token = rooms.room_for_appointment(request.user, appointment)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("telehealth:teleconsultations")
+        return _error(request, " ".join(error.messages))
     if token:
         messages.success(request, _("Salle ouverte ; le patient a reçu son invitation."))
     return redirect("telehealth:room", room.pk)
+
+
+def _error(request, message: str, status: int = 400):
+    return render(request, "telehealth/room_refused.html", {"message": message, "heading": _("Salle non ouverte")}, status=status)
 
 
 def _refused(request, refusal: rooms.RoomRefusal):
@@ -126,15 +128,15 @@ def room_join(request, pk: int, token: str):
 def room_consent(request, pk: int):
     video_room = _room_or_none(pk)
     form = forms.ConsentForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Indiquez si vous acceptez ou refusez la téléconsultation."))
-        return redirect("telehealth:room", pk)
     try:
+        rooms.entry_invitation(request.user, video_room)
+        if not form.is_valid():
+            return _error(request, _("Indiquez si vous acceptez ou refusez la téléconsultation."))
         rooms.record_consent(request.user, video_room, given=form.cleaned_data["decision"] == "given")
     except rooms.RoomRefusal as refusal:
         return _refused(request, refusal)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        return _error(request, " ".join(error.messages))
     return redirect("telehealth:room", pk)
 
 
@@ -145,14 +147,12 @@ def room_invite(request, pk: int):
     form = forms.ThirdPartyForm(request.POST)
     if video_room is None:
         return _refused(request, rooms.RoomRefusal(rooms.NOT_INVITED, _("Vous n'êtes pas invité à cette salle.")))
-    if form.is_valid():
-        try:
-            invitee = services.resolve_expert(form.cleaned_data["rpps"])
-            rooms.invite(request.user, video_room, invitee, role=form.cleaned_data["role"])
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages).replace(_("Expert inconnu"), _("Professionnel inconnu")))
-        else:
-            messages.success(request, _("%(name)s est invité ; il a reçu le lien.") % {"name": rooms.display_name(invitee)})
-    else:
-        messages.error(request, _("Indiquez le RPPS du professionnel à inviter."))
+    if not form.is_valid():
+        return _error(request, _("Indiquez le RPPS du professionnel à inviter et son rôle."))
+    try:
+        invitee = services.resolve_expert(form.cleaned_data["rpps"])
+        rooms.invite(request.user, video_room, invitee, role=form.cleaned_data["role"])
+    except ValidationError as error:
+        return _error(request, " ".join(error.messages).replace(_("Expert inconnu"), _("Professionnel inconnu")))
+    messages.success(request, _("%(name)s est invité ; il a reçu le lien.") % {"name": rooms.display_name(invitee)})
     return redirect("telehealth:room", pk)
