@@ -197,3 +197,57 @@ def test_turn_credentials_follow_coturn_rest_scheme(settings, setting):
     assert turn["credential"] == expected
     settings.ENRS_TURN_SECRET = ""
     assert rooms.ice_servers(doctor) == settings.ENRS_WEBRTC_ICE_SERVERS
+
+
+@pytest.fixture
+def documents_store(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "documents": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "docs")}},
+    }
+
+
+def test_closing_puts_the_report_in_the_coordination_record_and_records_the_act(setting, documents_store):
+    from decimal import Decimal
+
+    from enrs.coordination import selectors as coordination_selectors
+    from enrs.telehealth import closing
+    from enrs.telehealth.models import Act
+
+    doctor, patient, room, _token = setting
+    rooms.record_consent(patient.user, room, given=True)
+    shared = closing.share_document(patient.user, room, name="ordonnance.png", data=builders.png())
+    assert shared.media_type == "image/png"
+    with pytest.raises(ValidationError, match="document"):
+        closing.share_document(patient.user, room, name="x.pdf", data=b"pas un pdf")
+    with pytest.raises(ValidationError, match="Conclusion"):
+        closing.close_teleconsultation(doctor, room, template_code="teleconsultation", fields={"reason": "HTA"})
+    with pytest.raises(ValidationError, match="TCG"):
+        closing.close_teleconsultation(doctor, room, template_code="teleconsultation", billing_code="XX",
+                                       fields={"reason": "HTA", "conclusion": "Poursuite"})
+    assert not Act.objects.exists()
+    closed = closing.close_teleconsultation(doctor, room, template_code="teleconsultation",
+                                            fields={"reason": "Suivi HTA", "findings": "PA 13/8", "conclusion": "Poursuite du traitement"})
+    record = coordination_selectors.record_of(patient)
+    document = coordination_selectors.documents(record, doctor).get(pk=closed.document_id)
+    assert document.type_code == "11488-4" and document.media_type == "application/pdf"
+    act = closed.act
+    assert (act.kind, act.billing_code, act.amount, act.amount_unconfirmed) == ("teleconsultation", "TCG", Decimal("30.00"), True)
+    room.refresh_from_db()
+    assert room.status == VideoRoom.Status.ENDED
+    with pytest.raises(ValidationError, match="déjà close"):
+        closing.close_teleconsultation(doctor, room, template_code="teleconsultation", fields={"reason": "x", "conclusion": "y"})
+    # The room is closed: the link expired.
+    with pytest.raises(rooms.RoomRefusal) as refusal:
+        rooms.entry_invitation(patient.user, room)
+    assert refusal.value.code == rooms.EXPIRED
+
+
+def test_closing_is_for_the_host_only(setting, documents_store):
+    from django.core.exceptions import PermissionDenied
+
+    from enrs.telehealth import closing
+
+    doctor, patient, room, _token = setting
+    with pytest.raises(PermissionDenied):
+        closing.close_teleconsultation(patient.user, room, template_code="teleconsultation", fields={"reason": "x", "conclusion": "y"})

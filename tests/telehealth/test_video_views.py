@@ -90,3 +90,47 @@ def test_room_screens(client, booked):
     client.force_login(patient_user)
     expired = client.get(reverse("telehealth:room", args=[room.pk]))
     assert expired.status_code == 410 and "expiré" in expired.content.decode()
+
+
+def test_share_invite_a_nurse_and_close_from_the_room(client, booked, settings, tmp_path):
+    from agenda.conftest import make_professional as make_pro
+    from enrs.telehealth.models import Act, RoomInvitation, SessionDocument
+
+    settings.STORAGES = {**settings.STORAGES, "documents": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "docs")}}}
+    pro_user, patient_user, appointment = booked
+    room, _token = rooms.room_for_appointment(pro_user, appointment)
+    rooms.record_consent(patient_user, room, given=True)
+    nurse_record, nurse = make_pro(make_organisation(name="Cabinet infirmier"), last_name="Leroy")
+    client.force_login(pro_user)
+    unknown = client.post(reverse("telehealth:room_invite", args=[room.pk]), {"rpps": "99999999999", "role": "third"})
+    assert unknown.status_code == 400 and "Professionnel inconnu" in unknown.content.decode()
+    client.post(reverse("telehealth:room_invite", args=[room.pk]), {"rpps": nurse_record.rpps, "role": "third"})
+    assert RoomInvitation.objects.get(room=room, user=nurse).role == "third"
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .builders import png
+
+    shared = client.post(reverse("telehealth:room_document", args=[room.pk]), {"document": SimpleUploadedFile("plaie.png", png())})
+    assert shared.status_code == 302 and SessionDocument.objects.count() == 1
+    bad = client.post(reverse("telehealth:room_document", args=[room.pk]), {"document": SimpleUploadedFile("x.pdf", b"nope")})
+    assert bad.status_code == 400 and SessionDocument.objects.count() == 1
+    client.force_login(nurse)
+    download = client.get(reverse("telehealth:room_document_file", args=[SessionDocument.objects.get().pk]))
+    assert download.status_code == 200
+
+    client.force_login(pro_user)
+    missing = client.post(reverse("telehealth:room_close", args=[room.pk]), {"reason": "Suivi", "billing_code": "TCG"})
+    assert missing.status_code == 400 and "Conclusion" in missing.content.decode() and not Act.objects.exists()
+    payload = {"reason": "Suivi", "conclusion": "Poursuite", "billing_code": "TC"}
+    outside = client.post(reverse("telehealth:room_close", args=[room.pk]), payload)
+    assert outside.status_code == 400 and "équipe de soins" in outside.content.decode() and not Act.objects.exists()
+    from enrs.access import services as access_services
+
+    access_services.add_care_team_member(appointment.patient, pro_user)
+    closed = client.post(reverse("telehealth:room_close", args=[room.pk]), payload)
+    assert closed.status_code == 302
+    act = Act.objects.get()
+    assert act.billing_code == "TC" and act.amount_unconfirmed
+    assert VideoRoom.objects.get().status == VideoRoom.Status.ENDED

@@ -189,3 +189,15 @@ class ConsentForm(forms.Form):
 class ThirdPartyForm(forms.Form):
     rpps = forms.CharField(label=_("Professionnel à inviter (RPPS ou identifiant national)"), max_length=20)
     role = forms.ChoiceField(label=_("Rôle"), choices=[("third", _("Tiers auprès du patient (ex. infirmier)")), ("guest", _("Invité"))])
+
+
+class SessionDocumentForm(forms.Form):
+    document = forms.FileField(label=_("Document à partager (PDF, PNG, JPEG)"))
+
+
+class CloseSessionForm(forms.Form):
+    reason = forms.CharField(label=_("Motif"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+    findings = forms.CharField(label=_("Observations"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    conclusion = forms.CharField(label=_("Conclusion et conduite à tenir"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    billing_code = forms.ChoiceField(label=_("Acte"), choices=[("TCG", _("TCG — secteur 1 / OPTAM")), ("TC", _("TC — secteur 2"))])
+    mssante_to = forms.EmailField(label=_("Envoyer aussi par MSSanté à (facultatif)"), required=False)

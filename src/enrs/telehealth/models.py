@@ -232,6 +232,7 @@ class Act(models.Model):
     party = models.CharField(max_length=20, default="professional")  # requester / expert / professional
     billing_code = models.CharField(max_length=10, blank=True)
     amount = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    amount_unconfirmed = models.BooleanField(default=False)  # the tariff is data the reference does not confirm
     performed_at = models.DateTimeField(db_index=True)
     source = models.CharField(max_length=60, blank=True)  # e.g. "expertise:12"
 

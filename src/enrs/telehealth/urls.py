@@ -47,6 +47,9 @@ urlpatterns = [
     path("salle/<int:pk>/rejoindre/<str:token>/", video_views.room_join, name="room_join"),
     path("salle/<int:pk>/consentement/", video_views.room_consent, name="room_consent"),
     path("salle/<int:pk>/inviter/", video_views.room_invite, name="room_invite"),
+    path("salle/<int:pk>/document/", video_views.room_document, name="room_document"),
+    path("salle/document/<int:pk>/", video_views.room_document_file, name="room_document_file"),
+    path("salle/<int:pk>/cloture/", video_views.room_close, name="room_close"),
     # Acts
     path("actes/", views.acts, name="acts"),
 ]

@@ -110,6 +110,8 @@ def room(request, pk: int):
         "consent": rooms.consent_state(video_room), "consent_form": forms.ConsentForm(),
         "third_form": forms.ThirdPartyForm(), "ice_servers": rooms.ice_servers(request.user),
         "participants": video_room.invitations.select_related("user").order_by("pk"),
+        "documents": video_room.documents.order_by("uploaded_at"), "document_form": forms.SessionDocumentForm(),
+        "close_form": forms.CloseSessionForm() if is_host and video_room.kind == VideoRoom.Kind.TELECONSULTATION else None,
     }  # fmt: skip
     return render(request, "telehealth/room.html", context)
 
@@ -156,3 +158,70 @@ def room_invite(request, pk: int):
         return _error(request, " ".join(error.messages).replace(_("Expert inconnu"), _("Professionnel inconnu")))
     messages.success(request, _("%(name)s est invité ; il a reçu le lien.") % {"name": rooms.display_name(invitee)})
     return redirect("telehealth:room", pk)
+
+
+@login_required
+@require_POST
+def room_document(request, pk: int):
+    from enrs.telehealth import closing
+
+    video_room = _room_or_none(pk)
+    form = forms.SessionDocumentForm(request.POST, request.FILES)
+    try:
+        rooms.entry_invitation(request.user, video_room)
+        if not form.is_valid():
+            return _error(request, _("Choisissez le document à partager."))
+        upload = form.cleaned_data["document"]
+        closing.share_document(request.user, video_room, name=upload.name, data=upload.read())
+    except rooms.RoomRefusal as refusal:
+        return _refused(request, refusal)
+    except ValidationError as error:
+        return _error(request, " ".join(error.messages))
+    messages.success(request, _("Document partagé avec les participants."))
+    return redirect("telehealth:room", pk)
+
+
+@login_required
+def room_document_file(request, pk: int):
+    from django.core.files.storage import storages
+    from django.http import FileResponse, Http404
+
+    from enrs.telehealth.models import SessionDocument
+
+    document = SessionDocument.objects.select_related("room").filter(pk=pk).first()
+    if document is None:
+        raise Http404(_("Document introuvable."))
+    try:
+        rooms.entry_invitation(request.user, document.room)
+    except rooms.RoomRefusal as refusal:
+        return _refused(request, refusal)
+    permissions.require(request.user, "read", document.room, channel="web", request=request)
+    handle = storages["documents"].open(document.storage_name, "rb")
+    return FileResponse(handle, content_type=document.media_type, as_attachment=True, filename=document.file_name)
+
+
+@professional_required
+@require_POST
+def room_close(request, pk: int):
+    from enrs.telehealth import closing
+
+    video_room = _room_or_none(pk)
+    form = forms.CloseSessionForm(request.POST)
+    if video_room is None:
+        return _refused(request, rooms.RoomRefusal(rooms.NOT_INVITED, _("Vous n'êtes pas invité à cette salle.")))
+    if not form.is_valid():
+        errors = " ".join(f"{form.fields[k].label} : {' '.join(v)}" for k, v in form.errors.items() if k in form.fields)
+        return _error(request, _("Rien n'a été enregistré : %(errors)s") % {"errors": errors})
+    data = form.cleaned_data
+    try:
+        closed = closing.close_teleconsultation(
+            request.user, video_room, template_code="teleconsultation", billing_code=data["billing_code"],
+            fields={k: data[k] for k in ("reason", "findings", "conclusion")}, mssante_to=data["mssante_to"],
+        )  # fmt: skip
+    except ValidationError as error:
+        return _error(request, " ".join(error.messages))
+    messages.success(request, _("Téléconsultation close : compte rendu versé au dossier de coordination, acte %(code)s enregistré.")
+                     % {"code": closed.act.billing_code})
+    if closed.dispatch_status and closed.dispatch_status != "sent":
+        messages.warning(request, _("L'envoi MSSanté n'a pas abouti (%(status)s).") % {"status": closed.dispatch_status})
+    return redirect("telehealth:teleconsultations")
