@@ -144,6 +144,7 @@ INPUT_ROUTES: list[InputRoute] = [
     InputRoute("telehealth:room_invite", "form", user="pro", kwargs={"pk": 999999}),
     InputRoute("telehealth:room_document", "multipart", user="patient", kwargs={"pk": 999999}),
     InputRoute("telehealth:room_close", "form", user="pro", kwargs={"pk": 999999}),
+    InputRoute("telehealth:room_for_kind", "form", user="pro"),
     # Coordination record (issue 5): actions carry the record id (and the object id) in the body;
     # FHIR Encounter / Bundle are connector-only (401 here; malformed bodies in tests/coordination/test_fhir.py)
     InputRoute("coordination:home", "query", user="pro", method="GET"),

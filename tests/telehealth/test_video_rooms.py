@@ -251,3 +251,31 @@ def test_closing_is_for_the_host_only(setting, documents_store):
     doctor, patient, room, _token = setting
     with pytest.raises(PermissionDenied):
         closing.close_teleconsultation(patient.user, room, template_code="teleconsultation", fields={"reason": "x", "conclusion": "y"})
+
+
+def test_synchronous_expertise_and_meeting_rooms_use_the_same_machinery():
+    from django.core.exceptions import PermissionDenied
+
+    from enrs.telehealth import services
+
+    gp = builders.professional("requerant")
+    dermato = builders.professional("requis", specialty="SM15")
+    patient = builders.care(gp, builders.patient("GRAIN"))
+    request = services.send_expertise_request(gp, patient=patient, question="Exérèse ?", clinical_context="Naevus", expert=dermato)
+    with pytest.raises(ValidationError, match="acceptée"):
+        rooms.room_for_expertise(gp, request)
+    services.accept_expertise(dermato, request)
+    room = rooms.room_for_expertise(dermato, request)
+    assert room.kind == VideoRoom.Kind.EXPERTISE and room.max_participants == 2
+    assert set(room.invitations.values_list("user", "role")) == {(dermato.pk, "host"), (gp.pk, "guest")}
+    assert rooms.room_for_expertise(gp, request) == room  # the same open room for the other party
+    assert rooms.entry_invitation(gp, room).role == "guest"
+
+    participants = [builders.professional(f"rcp{i}") for i in range(3)]
+    meeting = services.schedule_meeting(gp, kind="rcp", title="RCP dermatologie", scheduled_at=timezone.now(), participants=participants)
+    with pytest.raises(PermissionDenied):
+        rooms.room_for_meeting(participants[0], meeting)
+    meeting_room = rooms.room_for_meeting(gp, meeting)
+    assert meeting_room.kind == VideoRoom.Kind.MEETING and meeting_room.invitations.count() == 4
+    # Colleagues of a meeting enter without the waiting room.
+    assert all(i.admitted_at for i in meeting_room.invitations.all())

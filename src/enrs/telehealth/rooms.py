@@ -279,3 +279,46 @@ def ice_servers(user, *, now: float | None = None) -> list[dict]:
         if any(str(u).startswith(("turn:", "turns:")) for u in urls):
             entry["username"], entry["credential"] = username, credential
     return servers
+
+
+# --- Other room kinds: synchronous tele-expertise, e-RCP / e-Staff meetings ---------------------------
+EXPERTISE_DURATION = dt.timedelta(hours=1)
+MEETING_DURATION = dt.timedelta(hours=3)
+
+
+def room_for_expertise(user, expertise, *, channel: str = "web") -> VideoRoom:
+    """A synchronous session of an accepted tele-expertise, between the requester and the expert
+    (opened by either; the same room while it is open). The patient is not a participant."""
+    permissions.require(user, "read", expertise, channel=channel)
+    if expertise.status != "accepted" or expertise.expert_id is None:
+        _fail("expertise", _("Une séance synchrone suppose une télé-expertise acceptée par un expert."))
+    with transaction.atomic():
+        now = timezone.now()
+        existing = (VideoRoom.objects.select_for_update().filter(expertise=expertise, closes_at__gt=now)
+                    .exclude(status=VideoRoom.Status.ENDED).first())  # fmt: skip
+        if existing is not None:
+            return existing
+        room = create_room(user, kind=VideoRoom.Kind.EXPERTISE, patient=expertise.patient, expertise=expertise,
+                           title=_("Télé-expertise synchrone n° %(n)d") % {"n": expertise.pk}, opens_at=now,
+                           closes_at=now + EXPERTISE_DURATION, max_participants=2)  # fmt: skip
+        other = expertise.expert if expertise.requester_id == user.pk else expertise.requester
+        invite(user, room, other, channel=channel)
+    return room
+
+
+def room_for_meeting(user, meeting, *, channel: str = "web") -> VideoRoom:
+    """The video room of an e-RCP / e-Staff meeting, opened by its organiser for its participants
+    (at most ``MESH_LIMIT`` connected at once; more may be invited)."""
+    if meeting.organiser_id != user.pk:
+        raise PermissionDenied(_("Seul l'organisateur ouvre la salle vidéo de la réunion."))
+    with transaction.atomic():
+        existing = VideoRoom.objects.select_for_update().filter(meeting=meeting).exclude(status=VideoRoom.Status.ENDED).first()
+        if existing is not None and existing.closes_at > timezone.now():
+            return existing
+        opens_at = max(meeting.scheduled_at - OPEN_BEFORE, timezone.now() - OPEN_BEFORE)
+        room = create_room(user, kind=VideoRoom.Kind.MEETING, meeting=meeting, title=meeting.title,
+                           opens_at=opens_at, closes_at=opens_at + MEETING_DURATION)  # fmt: skip
+        for participant in meeting.participants.exclude(pk=user.pk):
+            invitation, _token = invite(user, room, participant, channel=channel)
+            RoomInvitation.objects.filter(pk=invitation.pk).update(admitted_at=timezone.now())  # colleagues need no waiting room
+    return room

@@ -43,6 +43,7 @@ urlpatterns = [
     # Teleconsultation and video rooms
     path("teleconsultation/", video_views.teleconsultations, name="teleconsultations"),
     path("teleconsultation/rendez-vous/", video_views.room_from_appointment, name="room_from_appointment"),
+    path("salle/ouvrir/", video_views.room_for_kind, name="room_for_kind"),
     path("salle/<int:pk>/", video_views.room, name="room"),
     path("salle/<int:pk>/rejoindre/<str:token>/", video_views.room_join, name="room_join"),
     path("salle/<int:pk>/consentement/", video_views.room_consent, name="room_consent"),

@@ -225,3 +225,21 @@ def room_close(request, pk: int):
     if closed.dispatch_status and closed.dispatch_status != "sent":
         messages.warning(request, _("L'envoi MSSanté n'a pas abouti (%(status)s).") % {"status": closed.dispatch_status})
     return redirect("telehealth:teleconsultations")
+
+
+@professional_required
+@require_POST
+def room_for_kind(request):
+    """Open (or re-enter) the video room of a tele-expertise or a meeting: ``kind`` + ``id`` in the body."""
+    from enrs.telehealth.models import ExpertiseRequest, Meeting
+
+    kind, raw = request.POST.get("kind", ""), request.POST.get("id", "")
+    model = {"expertise": ExpertiseRequest, "meeting": Meeting}.get(kind)
+    target = model.objects.filter(pk=int(raw)).first() if model is not None and raw.isdigit() and len(raw) < 18 else None
+    if target is None:
+        return _error(request, _("Télé-expertise ou réunion introuvable."))
+    try:
+        video_room = rooms.room_for_expertise(request.user, target) if kind == "expertise" else rooms.room_for_meeting(request.user, target)
+    except ValidationError as error:
+        return _error(request, " ".join(error.messages))
+    return redirect("telehealth:room", video_room.pk)
