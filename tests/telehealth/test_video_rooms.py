@@ -243,6 +243,16 @@ def test_closing_puts_the_report_in_the_coordination_record_and_records_the_act(
     assert refusal.value.code == rooms.EXPIRED
 
 
+def test_mssante_refusal_leaves_the_close_done(setting, documents_store, settings):
+    from enrs.telehealth import closing
+
+    settings.ENRS_MSSANTE_HOST = ""  # no operator configured: the messaging service refuses in French
+    doctor, patient, room, _token = setting
+    closed = closing.close_teleconsultation(doctor, room, template_code="teleconsultation", mssante_to="dr.x@hopital.mssante.fr",
+                                            fields={"reason": "Suivi", "conclusion": "RAS"})
+    assert closed.dispatch_status.startswith("refused") and closed.report.pk and closed.act.pk
+
+
 def test_closing_is_for_the_host_only(setting, documents_store):
     from django.core.exceptions import PermissionDenied
 

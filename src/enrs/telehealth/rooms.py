@@ -112,7 +112,8 @@ def invite(user, room: VideoRoom, invitee, *, role: str = RoomInvitation.Role.GU
     if notify:
         local = timezone.localtime(room.opens_at)
         notifications.notify(
-            invitee, kind="telehealth_room", title=_("Invitation à une téléconsultation"),
+            invitee, kind="telehealth_room",
+            title=_("Invitation : %(kind)s") % {"kind": room.get_kind_display()},
             body=_("Salle ouverte le %(day)s à partir de %(hour)s.") % {"day": local.strftime("%d/%m/%Y"), "hour": local.strftime("%H:%M")},
             link=join_path(room, token),
         )  # fmt: skip
