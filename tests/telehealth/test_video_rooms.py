@@ -97,6 +97,14 @@ def test_not_invited_is_refused_with_4403(setting):
     assert closing["code"] == 4403
 
 
+def test_anonymous_socket_is_refused_with_4401(setting):
+    from django.contrib.auth.models import AnonymousUser
+
+    _doctor, _patient, room, _token = setting
+    error, closing = async_to_sync(refused)(AnonymousUser(), room.pk)
+    assert error["code"] == 4401 and "Connectez-vous" in error["message"] and closing["code"] == 4401
+
+
 def test_expired_link_is_refused_with_4410(setting):
     _doctor, patient, room, _token = setting
     VideoRoom.objects.filter(pk=room.pk).update(closes_at=timezone.now() - dt.timedelta(minutes=1))
