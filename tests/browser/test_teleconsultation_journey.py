@@ -16,11 +16,9 @@ FAKE_MEDIA = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-str
 
 @pytest.fixture(scope="session")
 def asgi_server():
-    from messaging.servers import InProcessServer
+    from messaging.servers import shared_in_process_server
 
-    server = InProcessServer().start()
-    yield server
-    server.stop()
+    return shared_in_process_server()
 
 
 @pytest.fixture

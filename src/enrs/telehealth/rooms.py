@@ -216,7 +216,7 @@ def record_consent(user, room: VideoRoom, *, given: bool, channel: str = "web") 
 @transaction.atomic
 def enter(user, room_id: int, *, peer_id: str, channel_name: str) -> tuple[VideoRoom, RoomInvitation, bool]:
     """A signaling socket joins: checks, trail, mesh limit; returns (room, invitation, live)."""
-    room = VideoRoom.objects.select_for_update().select_related("patient").filter(pk=room_id).first()
+    room = VideoRoom.objects.select_for_update(of=("self",)).select_related("patient").filter(pk=room_id).first()
     invitation = entry_invitation(user, room)
     permissions.require(user, "read", room, channel="web")
     if invitation.role != RoomInvitation.Role.HOST and is_room_patient(room, user) and consent_state(room) is False:
