@@ -22,9 +22,11 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from enrs.messaging.routing import websocket_urlpatterns as messaging_ws  # noqa: E402
+from enrs.telehealth.routing import websocket_urlpatterns as telehealth_ws  # noqa: E402
 
 WEBSOCKET_ROUTES = []
 WEBSOCKET_ROUTES += messaging_ws  # issue 7: secure chat
+WEBSOCKET_ROUTES += telehealth_ws  # issue 8: WebRTC signaling of video rooms
 
 application = ProtocolTypeRouter(
     {

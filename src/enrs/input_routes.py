@@ -138,6 +138,13 @@ INPUT_ROUTES: list[InputRoute] = [
     InputRoute("telehealth:case_document", "multipart", user="pro"),
     InputRoute("telehealth:decision", "form", user="pro"),
     InputRoute("telehealth:acts", "query", user="pro", method="GET"),
+    InputRoute("telehealth:teleconsultations", "form", user="pro"),
+    InputRoute("telehealth:room_from_appointment", "form", user="pro"),
+    InputRoute("telehealth:room_consent", "form", user="patient", kwargs={"pk": 999999}),
+    InputRoute("telehealth:room_invite", "form", user="pro", kwargs={"pk": 999999}),
+    InputRoute("telehealth:room_document", "multipart", user="patient", kwargs={"pk": 999999}),
+    InputRoute("telehealth:room_close", "form", user="pro", kwargs={"pk": 999999}),
+    InputRoute("telehealth:room_for_kind", "form", user="pro"),
     # Coordination record (issue 5): actions carry the record id (and the object id) in the body;
     # FHIR Encounter / Bundle are connector-only (401 here; malformed bodies in tests/coordination/test_fhir.py)
     InputRoute("coordination:home", "query", user="pro", method="GET"),
@@ -254,6 +261,9 @@ NO_INPUT_ROUTES: dict[str, str] = {
     "telehealth:urgent_list": "page view, no input",
     "telehealth:urgent": "detail page; the id is resolved or 404, then the permission API",
     "telehealth:meetings": "page view, no input",
+    "telehealth:room": "room page; refused (403/410 page) unless invited, then the permission API",
+    "telehealth:room_document_file": "file download; the id is resolved or 404, then invitation and permission API",
+    "telehealth:room_join": "invitation link; the path token is hashed and compared, unknown or foreign → 403 page",
     "telehealth:meeting": "detail page; 404 unless organiser or participant, cases through the permission API",
     "telehealth:meeting_pdf": "PDF download; 404 unless organiser or participant, cases through the permission API",
     # Coordination record (issue 5)

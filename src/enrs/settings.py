@@ -459,3 +459,8 @@ ENRS_MSSANTE_CLIENT_KEY = os.environ.get("ENRS_MSSANTE_CLIENT_KEY", "")
 ENRS_MSSANTE_READ_RECEIPT = env_bool("ENRS_MSSANTE_READ_RECEIPT", False)  # unconfirmed convention
 # Fixed extra headers on every MSSanté message, as JSON (e.g. '{"X-MSS-MES": "..."}'); unconfirmed conventions.
 ENRS_MSSANTE_EXTRA_HEADERS = __import__("json").loads(os.environ.get("ENRS_MSSANTE_EXTRA_HEADERS", "{}"))
+# Telehealth video (WebRTC): a self-hosted STUN/TURN (coturn), as a JSON list of RTCIceServer
+# dicts; empty means host candidates only (same network). No third-party cloud.
+ENRS_WEBRTC_ICE_SERVERS = __import__("json").loads(os.environ.get("ENRS_WEBRTC_ICE_SERVERS", "[]"))
+ENRS_TURN_SECRET = os.environ.get("ENRS_TURN_SECRET", "")  # coturn static-auth-secret (REST API credentials)
+ENRS_TURN_TTL_SECONDS = int(os.environ.get("ENRS_TURN_TTL_SECONDS", 3600))

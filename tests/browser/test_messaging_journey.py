@@ -11,11 +11,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture(scope="session")
 def asgi_server():
-    from messaging.servers import InProcessServer
+    from messaging.servers import shared_in_process_server
 
-    server = InProcessServer().start()
-    yield server
-    server.stop()
+    return shared_in_process_server()
 
 
 def _signed_in_page(browser, server, user):

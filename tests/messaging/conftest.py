@@ -51,11 +51,9 @@ def patient_account(doctor):
 @pytest.fixture(scope="session")
 def asgi_server():
     """One Daphne server per test process, in a thread (Twisted's reactor starts once)."""
-    from .servers import InProcessServer
+    from .servers import shared_in_process_server
 
-    server = InProcessServer().start()
-    yield server
-    server.stop()
+    return shared_in_process_server()
 
 
 def session_cookie(user) -> str:

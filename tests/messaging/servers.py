@@ -62,6 +62,18 @@ class InProcessServer:
         return f"ws://127.0.0.1:{self.port}/ws/messagerie/"
 
 
+_shared: InProcessServer | None = None
+
+
+def shared_in_process_server() -> InProcessServer:
+    """The process's one in-thread Daphne server (Twisted's reactor cannot start twice), for every
+    module that needs one (messaging tests, the chat and teleconsultation browser journeys)."""
+    global _shared
+    if _shared is None:  # a daemon thread: it ends with the test process (stopping it at exit would log to closed streams)
+        _shared = InProcessServer().start()
+    return _shared
+
+
 # --- Child processes -------------------------------------------------------------------------
 class SharedDatabase:
     """The test database as a URL a child process can open.

@@ -84,7 +84,8 @@ def test_patient_tiles_are_patient_and_public_services():
 
 
 def test_group_tiles_puts_services_without_url_in_upcoming():
-    # Teleconsultation has no screen yet (it waits for the video part of issue 8).
+    # A service without a screen (Téléconsultation before the video part of issue 8).
+    Service.objects.filter(code="teleconsultation").update(url_name="")
     services = list(Service.objects.filter(code__in=["annuaire", "teleconsultation"]))
     groups = selectors.group_tiles(services)
     assert [t.code for t in groups.available] == ["annuaire"]

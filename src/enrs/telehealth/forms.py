@@ -165,3 +165,39 @@ class DecisionForm(forms.Form):
 
 class ActsFilterForm(forms.Form):
     year = forms.IntegerField(label=_("Année"), min_value=2018, max_value=2100)
+
+
+# --- Video rooms ------------------------------------------------------------------------------------
+class TeleconsultationForm(forms.Form):
+    patient = PatientIdField()
+    title = forms.CharField(label=_("Intitulé"), max_length=200, initial=_("Téléconsultation"))
+    starts_at = forms.DateTimeField(label=_("Début (heure de Paris)"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    duration_minutes = forms.IntegerField(label=_("Durée (minutes)"), min_value=5, max_value=240, initial=20)
+
+
+class AppointmentRoomForm(forms.Form):
+    appointment = forms.UUIDField(widget=forms.HiddenInput, error_messages={"invalid": _("Rendez-vous inconnu.")})
+
+
+class ConsentForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Votre décision"), widget=forms.RadioSelect,
+        choices=[("given", _("J'accepte la téléconsultation par vidéo")), ("refused", _("Je refuse"))],
+    )
+
+
+class ThirdPartyForm(forms.Form):
+    rpps = forms.CharField(label=_("Professionnel à inviter (RPPS ou identifiant national)"), max_length=20)
+    role = forms.ChoiceField(label=_("Rôle"), choices=[("third", _("Tiers auprès du patient (ex. infirmier)")), ("guest", _("Invité"))])
+
+
+class SessionDocumentForm(forms.Form):
+    document = forms.FileField(label=_("Document à partager (PDF, PNG, JPEG)"))
+
+
+class CloseSessionForm(forms.Form):
+    reason = forms.CharField(label=_("Motif"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+    findings = forms.CharField(label=_("Observations"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    conclusion = forms.CharField(label=_("Conclusion et conduite à tenir"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    billing_code = forms.ChoiceField(label=_("Acte"), choices=[("TCG", _("TCG — secteur 1 / OPTAM")), ("TC", _("TC — secteur 2"))])
+    mssante_to = forms.EmailField(label=_("Envoyer aussi par MSSanté à (facultatif)"), required=False)

@@ -232,6 +232,7 @@ class Act(models.Model):
     party = models.CharField(max_length=20, default="professional")  # requester / expert / professional
     billing_code = models.CharField(max_length=10, blank=True)
     amount = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    amount_unconfirmed = models.BooleanField(default=False)  # the tariff is data the reference does not confirm
     performed_at = models.DateTimeField(db_index=True)
     source = models.CharField(max_length=60, blank=True)  # e.g. "expertise:12"
 
@@ -274,3 +275,101 @@ class MeetingCase(models.Model):
 
 class CaseDocument(StoredFile):
     case = models.ForeignKey(MeetingCase, on_delete=models.CASCADE, related_name="documents")
+
+
+# --- Video rooms (teleconsultation, synchronous tele-expertise, e-RCP meetings) ---------------------
+class VideoRoom(models.Model):
+    """A WebRTC room: full mesh of peer connections, signaling over ``ws/telesante/salle/<id>/``."""
+
+    class Kind(models.TextChoices):
+        TELECONSULTATION = "teleconsultation", _("Téléconsultation")
+        EXPERTISE = "expertise", _("Télé-expertise synchrone")
+        MEETING = "meeting", _("Réunion e-RCP / e-Staff")
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("En attente")
+        LIVE = "live", _("En cours")
+        ENDED = "ended", _("Terminée")
+
+    kind = models.CharField(_("type de salle"), max_length=20, choices=Kind.choices, default=Kind.TELECONSULTATION)
+    title = models.CharField(_("intitulé"), max_length=200)
+    patient = models.ForeignKey("identity.Patient", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    host = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="hosted_video_rooms")
+    appointment = models.OneToOneField(
+        "agenda.Appointment", on_delete=models.PROTECT, null=True, blank=True, related_name="video_room"
+    )
+    expertise = models.ForeignKey(ExpertiseRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="rooms")
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, null=True, blank=True, related_name="rooms")
+    opens_at = models.DateTimeField(_("ouverture"))
+    closes_at = models.DateTimeField(_("fermeture"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    max_participants = models.PositiveSmallIntegerField(default=6)
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opens_at", "-pk"]
+        constraints = [models.CheckConstraint(condition=models.Q(max_participants__lte=6), name="telehealth_room_mesh_max_6")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class RoomInvitation(models.Model):
+    class Role(models.TextChoices):
+        HOST = "host", _("Hôte")
+        GUEST = "guest", _("Invité")
+        THIRD = "third", _("Tiers (ex. infirmier auprès du patient)")
+
+    room = models.ForeignKey(VideoRoom, on_delete=models.CASCADE, related_name="invitations")
+    user = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="room_invitations")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.GUEST)
+    token_sha256 = models.CharField(max_length=64, unique=True)  # the link's token is never stored in clear
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    admitted_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["room", "pk"]
+        constraints = [models.UniqueConstraint(fields=["room", "user"], name="telehealth_one_invitation_per_user")]
+
+
+class ConsentRecord(models.Model):
+    """The patient's consent to the teleconsultation (CSP L.1111-2 / L.1111-4), with the text version."""
+
+    room = models.ForeignKey(VideoRoom, on_delete=models.CASCADE, related_name="consents")
+    patient = models.ForeignKey("identity.Patient", on_delete=models.PROTECT, related_name="+")
+    given = models.BooleanField()
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    text_version = models.CharField(max_length=20)
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+
+
+class RoomPresence(models.Model):
+    """One open signaling socket (deleted on disconnect): counts the mesh, maps peers to channels."""
+
+    room = models.ForeignKey(VideoRoom, on_delete=models.CASCADE, related_name="presences")
+    invitation = models.ForeignKey(RoomInvitation, on_delete=models.CASCADE, related_name="presences")
+    peer_id = models.CharField(max_length=32, unique=True)
+    channel_name = models.CharField(max_length=200)
+    live = models.BooleanField(default=False)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+
+class SessionDocument(StoredFile):
+    room = models.ForeignKey(VideoRoom, on_delete=models.CASCADE, related_name="documents")
+
+
+class RoomReport(models.Model):
+    room = models.OneToOneField(VideoRoom, on_delete=models.PROTECT, related_name="report")
+    template_code = models.CharField(max_length=40)
+    text = models.TextField()
+    signed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField()
+    coordination_document_id = models.PositiveIntegerField(null=True, blank=True)
+    mssante_dispatch_id = models.PositiveIntegerField(null=True, blank=True)

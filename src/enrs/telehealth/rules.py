@@ -136,8 +136,34 @@ class MeetingCaseRule(_TelehealthRule):
         return super().filter(user, action, queryset).distinct()
 
 
+class VideoRoomRule(_TelehealthRule):
+    """A video room is reached by the users invited to it (host, guest, third party), nobody else:
+    the patient's care team does not walk into a teleconsultation uninvited."""
+
+    actions = frozenset({"read", "update"})
+    denied_message = _("Vous n'êtes pas invité à cette salle.")
+
+    def patient_id(self, obj) -> int | None:
+        return obj.patient_id
+
+    def basis(self, user, action: str, obj) -> Basis | None:
+        if obj.pk is None or not getattr(user, "is_authenticated", False):
+            return None
+        invitation = obj.invitations.filter(user=user).first()
+        if invitation is None or (action == "update" and invitation.role != "host"):
+            return None
+        return Basis(role=Role.PATIENT if obj.patient_id and obj.patient.user_id == user.pk else invitation.role)
+
+    def filter(self, user, action: str, queryset: QuerySet) -> QuerySet:
+        condition = Q(invitations__user=user)
+        if action == "update":
+            condition &= Q(invitations__role="host")
+        return queryset.filter(condition).distinct()
+
+
 def register() -> None:
     permissions.register_rule("telehealth.Enrolment", EnrolmentRule())
     permissions.register_rule("telehealth.ExpertiseRequest", ExpertiseRule())
     permissions.register_rule("telehealth.UrgentRequest", UrgentRule())
     permissions.register_rule("telehealth.MeetingCase", MeetingCaseRule())
+    permissions.register_rule("telehealth.VideoRoom", VideoRoomRule())

@@ -352,13 +352,16 @@ def acknowledge_alert(user, alert: Alert, *, clock: Clock | None = None, channel
 
 
 # --- Acts -------------------------------------------------------------------------------------------------
-def record_act(*, kind: str, patient, professional, party: str, performed_at: dt.datetime, source: str = "") -> Act:
-    """An act with its billing code for the party (from the reference data) and the tariff of that day."""
-    code = config.reference().acts.get(kind, {}).get(party, "")
+def record_act(*, kind: str, patient, professional, party: str, performed_at: dt.datetime, source: str = "",
+               code: str | None = None) -> Act:
+    """An act with its billing code for the party (from the reference data, or ``code``) and the tariff
+    of that day; an amount the reference does not confirm stays flagged ``amount_unconfirmed``."""
+    code = config.reference().acts.get(kind, {}).get(party, "") if code is None else code
     tariff = config.tariff_on(code, performed_at.date()) if code else None
     return Act.objects.create(
         kind=kind, patient=patient, professional=professional, party=party, billing_code=code,
-        amount=tariff.amount if tariff else None, performed_at=performed_at, source=source[:60],
+        amount=tariff.amount if tariff else None, amount_unconfirmed=bool(tariff and tariff.unconfirmed),
+        performed_at=performed_at, source=source[:60],
     )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from enrs.telehealth import views
+from enrs.telehealth import video_views, views
 
 app_name = "telehealth"
 
@@ -40,6 +40,17 @@ urlpatterns = [
     path("reunions/cas/", views.case_new, name="case_new"),
     path("reunions/cas/document/", views.case_document, name="case_document"),
     path("reunions/cas/decision/", views.decision, name="decision"),
+    # Teleconsultation and video rooms
+    path("teleconsultation/", video_views.teleconsultations, name="teleconsultations"),
+    path("teleconsultation/rendez-vous/", video_views.room_from_appointment, name="room_from_appointment"),
+    path("salle/ouvrir/", video_views.room_for_kind, name="room_for_kind"),
+    path("salle/<int:pk>/", video_views.room, name="room"),
+    path("salle/<int:pk>/rejoindre/<str:token>/", video_views.room_join, name="room_join"),
+    path("salle/<int:pk>/consentement/", video_views.room_consent, name="room_consent"),
+    path("salle/<int:pk>/inviter/", video_views.room_invite, name="room_invite"),
+    path("salle/<int:pk>/document/", video_views.room_document, name="room_document"),
+    path("salle/document/<int:pk>/", video_views.room_document_file, name="room_document_file"),
+    path("salle/<int:pk>/cloture/", video_views.room_close, name="room_close"),
     # Acts
     path("actes/", views.acts, name="acts"),
 ]
