@@ -56,6 +56,11 @@ def as_layer_event(payload: dict) -> dict:
     return {"type": "chat.event", "payload": payload}
 
 
+def as_layer_text(text: str) -> dict:
+    """The same event with the payload already JSON-encoded (encoded once, not once per socket)."""
+    return {"type": "chat.event", "text": text}
+
+
 def broadcast(conversation_id: int, payload: dict) -> None:
     """From sync code (views): send ``payload`` to every socket subscribed to the conversation."""
     layer = get_channel_layer()

@@ -20,18 +20,31 @@ def _notify(user, **kwargs) -> None:
     notify(user, **kwargs)
 
 
-def message_posted(message) -> None:
-    """Notify the participants for whom this message is the first unread one."""
-    first_unread = Participant.objects.filter(
-        conversation_id=message.conversation_id, last_read_seq=message.seq - 1
-    ).exclude(user_id=message.sender_id).select_related("user")
-    link = reverse("messaging:conversation", args=[message.conversation_id])
-    for participant in first_unread:
-        _notify(
-            participant.user, kind="messaging.message", title=_("Nouveau message dans la messagerie sécurisée"),
-            body=_("Un message vous attend. Connectez-vous pour le lire."), link=link,
-            email=participant.is_patient,
-        )
+def messages_posted(messages, members: dict[int, dict[int, Participant]]) -> None:
+    """Notifications for a batch of new messages (in ``seq`` order per conversation).
+
+    ``members`` holds each conversation's participants as read *before* the batch
+    (``last_read_seq``); replaying the batch in memory tells who goes from 0 to 1
+    unread with which message, exactly as if the messages had been posted one by one:
+    a participant is notified by a message when he had read everything before it, and
+    a sender has read his own message.
+    """
+    by_conversation: dict[int, list] = {}
+    for message in messages:
+        by_conversation.setdefault(message.conversation_id, []).append(message)
+    for conversation_id, batch in by_conversation.items():
+        participants = members.get(conversation_id, {})
+        read = {user_id: p.last_read_seq for user_id, p in participants.items()}
+        link = reverse("messaging:conversation", args=[conversation_id])
+        for message in sorted(batch, key=lambda m: m.seq):
+            for user_id, participant in participants.items():
+                if user_id != message.sender_id and read[user_id] == message.seq - 1:
+                    _notify(
+                        participant.user, kind="messaging.message", title=_("Nouveau message dans la messagerie sécurisée"),
+                        body=_("Un message vous attend. Connectez-vous pour le lire."), link=link,
+                        email=participant.is_patient,
+                    )
+            read[message.sender_id] = message.seq
 
 
 def recipients_of_request(request) -> list:

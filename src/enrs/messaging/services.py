@@ -125,48 +125,122 @@ def _clean_body(body, attachment) -> str:
     return body
 
 
+@dataclass(frozen=True)
+class PostRequest:
+    """One message to store: what a socket or a form sent."""
+
+    user: object
+    conversation_id: int
+    client_id: object
+    body: str = ""
+    attachment: Attachment | None = None
+
+
 def post_message(user, conversation: Conversation, *, client_id, body: str = "", attachment: Attachment | None = None) -> Posted:
-    """Store a message and return it; the caller acknowledges and broadcasts only after this returns.
+    """Store a message and return it; the caller acknowledges and broadcasts only after this returns."""
+    (result,) = post_many([PostRequest(user, conversation.pk, client_id, body, attachment)])
+    if isinstance(result, ChatError):
+        raise result
+    return result
 
-    The normal path is one transaction: lock the conversation row (joined with the
-    sender's participation), bump its sequence, insert. A client id already stored
-    (a retry) trips the unique constraint and the first copy is returned.
+
+def post_many(requests: list[PostRequest]) -> list[Posted | ChatError]:
+    """Store a batch of messages in one transaction (group commit); one result per request, in order.
+
+    The WebSocket consumers of a process hand their sends to one writer that calls
+    this with whatever queued while the previous batch was being stored: one lock of
+    the conversations, one insert, one commit for all of them, instead of a
+    transaction per message. Each request is still judged on its own (participant,
+    conversation open, body, client id): a refused one is a ``ChatError`` in its slot
+    and does not stop the others. A client id already stored by its sender (a retry
+    after a lost ack), or repeated in the batch, returns the first copy
+    (``created=False``). Nothing is acknowledged before this returns, i.e. after commit.
     """
-    client_id = _clean_client_id(client_id)
-    body = _clean_body(body, attachment)
-    try:
-        with transaction.atomic():
-            message = _append(user, conversation.pk, client_id, body, attachment)
-    except IntegrityError:  # this sender already used this client id: a retry
-        return _replayed(Message.objects.get(sender=user, client_id=client_id), conversation)
-    notifying.message_posted(message)
-    return Posted(message, True)
+    results: list[Posted | ChatError | None] = [None] * len(requests)
+    valid: list[tuple[int, PostRequest, uuid.UUID, str]] = []
+    for index, request in enumerate(requests):
+        try:
+            valid.append((index, request, _clean_client_id(request.client_id), _clean_body(request.body, request.attachment)))
+        except ChatError as error:
+            results[index] = error
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                stored = _append_many(valid)
+            break
+        except IntegrityError:
+            # Another process stored one of these client ids between our check and our
+            # insert (a retry raced its original): run again, the check now sees it.
+            if attempt == 2:
+                raise
+    for index, result in stored.items():
+        results[index] = result
+    return results  # type: ignore[return-value]
 
 
-def _replayed(existing: Message, conversation: Conversation) -> Posted:
-    if existing.conversation_id != conversation.pk:
-        raise ChatError(_("Cet identifiant de message a déjà servi dans une autre conversation."))
-    return Posted(existing, False)
-
-
-def _append(user, conversation_id: int, client_id, body: str, attachment) -> Message:
-    locked = Conversation.objects.select_for_update().filter(pk=conversation_id, participants__user=user).first()
-    if locked is None:
-        raise ChatError(_("Vous ne participez pas à cette conversation."))
-    if not locked.is_open:
-        raise ChatError(_("Cette conversation est close : vous ne pouvez plus y écrire."), code="closed")
+def _append_many(valid: list[tuple[int, PostRequest, uuid.UUID, str]]) -> dict[int, Posted | ChatError]:
+    if not valid:
+        return {}
+    conversation_ids = sorted({request.conversation_id for _i, request, _c, _b in valid})
+    # Row locks in a fixed order (no deadlock between two writers); SQLite locks the file.
+    locked = {c.pk: c for c in Conversation.objects.select_for_update().filter(pk__in=conversation_ids).order_by("pk")}
+    members: dict[int, dict[int, Participant]] = {}
+    for participant in Participant.objects.filter(conversation_id__in=conversation_ids).select_related("user"):
+        members.setdefault(participant.conversation_id, {})[participant.user_id] = participant
+    existing = {
+        (m.sender_id, m.client_id): m
+        for m in Message.objects.filter(  # the (sender, client_id) unique index
+            sender_id__in={r.user.pk for _i, r, _c, _b in valid}, client_id__in=[c for _i, _r, c, _b in valid]
+        ).select_related("sender")
+    }
     now = timezone.now()
-    seq = locked.last_seq + 1
-    message = Message.objects.create(
-        conversation_id=locked.pk, sender=user, client_id=client_id, seq=seq, body=body, attachment=attachment,
-        created_at=now,
-    )
-    Conversation.objects.filter(pk=locked.pk).update(last_seq=seq, last_message_at=now)
-    # The sender has read his own message.
-    Participant.objects.filter(conversation_id=locked.pk, user=user).update(last_read_seq=seq, last_read_at=now)
-    message.conversation = locked
-    locked.last_seq, locked.last_message_at = seq, now
-    return message
+    out: dict[int, Posted | ChatError] = {}
+    fresh: list[tuple[int, Message]] = []
+    for index, request, client_id, body in valid:
+        user, conversation_id = request.user, request.conversation_id
+        previous = existing.get((user.pk, client_id))
+        if previous is not None:
+            out[index] = _replay_or_error(previous, conversation_id)
+            continue
+        conversation = locked.get(conversation_id)
+        if conversation is None or user.pk not in members.get(conversation_id, {}):
+            out[index] = ChatError(_("Vous ne participez pas à cette conversation."))
+            continue
+        if not conversation.is_open:
+            out[index] = ChatError(_("Cette conversation est close : vous ne pouvez plus y écrire."), code="closed")
+            continue
+        conversation.last_seq += 1
+        conversation.last_message_at = now
+        message = Message(
+            conversation_id=conversation_id, sender=user, client_id=client_id, seq=conversation.last_seq, body=body,
+            attachment=request.attachment, created_at=now,
+        )
+        message.conversation = conversation
+        existing[(user.pk, client_id)] = message
+        fresh.append((index, message))
+        out[index] = Posted(message, True)
+    if fresh:
+        Message.objects.bulk_create([m for _i, m in fresh])
+        changed = {m.conversation_id for _i, m in fresh}
+        for conversation_id in changed:
+            conversation = locked[conversation_id]
+            Conversation.objects.filter(pk=conversation_id).update(last_seq=conversation.last_seq, last_message_at=now)
+        # The sender has read his own message (never moves back).
+        last_by_sender: dict[tuple[int, int], int] = {}
+        for _i, m in fresh:
+            last_by_sender[(m.conversation_id, m.sender_id)] = m.seq
+        for (conversation_id, sender_id), seq in last_by_sender.items():
+            Participant.objects.filter(
+                conversation_id=conversation_id, user_id=sender_id, last_read_seq__lt=seq
+            ).update(last_read_seq=seq, last_read_at=now)
+        notifying.messages_posted([m for _i, m in fresh], members)
+    return out
+
+
+def _replay_or_error(existing: Message, conversation_id: int) -> Posted | ChatError:
+    if existing.conversation_id != conversation_id:
+        return ChatError(_("Cet identifiant de message a déjà servi dans une autre conversation."))
+    return Posted(existing, False)
 
 
 def post_with_file(user, conversation: Conversation, *, client_id, body: str, data: bytes, filename: str) -> Posted:
