@@ -47,6 +47,18 @@ def messages_posted(messages, members: dict[int, dict[int, Participant]]) -> Non
             read[message.sender_id] = message.seq
 
 
+def participants_added(conversation, actor, users) -> None:
+    """Each newcomer is told who added him (no content of the conversation in the notification)."""
+    link = reverse("messaging:conversation", args=[conversation.pk])
+    who = actor.get_full_name() or actor.email
+    for user in users:
+        _notify(
+            user, kind="messaging.participant", title=_("Vous avez été ajouté à une conversation"),
+            body=_("%(who)s vous a ajouté à une conversation de la messagerie sécurisée.") % {"who": who}, link=link,
+            email=False,
+        )
+
+
 def recipients_of_request(request) -> list:
     from enrs.messaging import selectors
 

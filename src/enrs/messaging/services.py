@@ -91,6 +91,52 @@ def _check_shape(kind: str, others: list, patient) -> None:
         raise ChatError(_("Ce patient n'a pas de compte sur l'espace patient : impossible d'échanger avec lui."))
 
 
+# --- Adding participants -------------------------------------------------------------------------
+def add_participants(actor, conversation: Conversation, users) -> list[Participant]:
+    """A professional participant adds professionals to an open conversation.
+
+    Rules: not to a conversation between two professionals (open a group instead), not
+    to a closed one; only professionals are added (never a second patient); nobody
+    twice; around a patient, each newcomer must reach the patient's record through
+    the permission API (the conversation discloses it). The newcomers see the whole
+    history, start with nothing unread, and are notified; who added them and when is
+    kept on their participation. All or nothing: one refused newcomer adds nobody.
+    """
+    actor_participation = Participant.objects.filter(conversation=conversation, user=actor).first()
+    if actor_participation is None or actor_participation.is_patient or not is_professional(actor):
+        raise ChatError(_("Seul un professionnel participant peut ajouter des participants."))
+    with transaction.atomic():
+        locked = Conversation.objects.select_for_update().select_related("patient").get(pk=conversation.pk)
+        if not locked.is_open:
+            raise ChatError(_("Cette conversation est close : impossible d'y ajouter des participants."), code="closed")
+        if locked.kind == Kind.DIRECT:
+            raise ChatError(_("Une conversation entre deux professionnels ne s'élargit pas : ouvrez un groupe."))
+        unique = list({user.pk: user for user in users}.values())
+        if not unique:
+            raise ChatError(_("Indiquez au moins un participant à ajouter."))
+        present = set(Participant.objects.filter(conversation=locked, user__in=unique).values_list("user_id", flat=True))
+        for user in unique:
+            who = user.get_full_name() or user.email
+            if user.pk in present:
+                raise ChatError(_("%(who)s participe déjà à cette conversation.") % {"who": who})
+            if not is_professional(user):
+                raise ChatError(
+                    _("%(who)s n'est pas un professionnel : seuls des professionnels peuvent être ajoutés.") % {"who": who}
+                )
+            if locked.patient is not None and not permissions.can(user, "read", locked.patient):
+                raise ChatError(
+                    _("%(who)s n'a pas accès au dossier de ce patient : impossible de l'ajouter à cette conversation.")
+                    % {"who": who}
+                )
+        now = timezone.now()
+        added = Participant.objects.bulk_create([
+            Participant(conversation=locked, user=user, added_by=actor, joined_at=now, last_read_seq=locked.last_seq)
+            for user in unique
+        ])  # fmt: skip
+        notifying.participants_added(locked, actor, unique)
+    return added
+
+
 # --- Posting --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Posted:
