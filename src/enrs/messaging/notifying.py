@@ -29,9 +29,13 @@ def messages_posted(messages, members: dict[int, dict[int, Participant]]) -> Non
     a participant is notified by a message when he had read everything before it, and
     a sender has read his own message.
     """
+    from enrs.core.notifications import notify_bulk
+
+    title, body = _("Nouveau message dans la messagerie sécurisée"), _("Un message vous attend. Connectez-vous pour le lire.")
     by_conversation: dict[int, list] = {}
     for message in messages:
         by_conversation.setdefault(message.conversation_id, []).append(message)
+    due = []
     for conversation_id, batch in by_conversation.items():
         participants = members.get(conversation_id, {})
         read = {user_id: p.last_read_seq for user_id, p in participants.items()}
@@ -39,12 +43,10 @@ def messages_posted(messages, members: dict[int, dict[int, Participant]]) -> Non
         for message in sorted(batch, key=lambda m: m.seq):
             for user_id, participant in participants.items():
                 if user_id != message.sender_id and read[user_id] == message.seq - 1:
-                    _notify(
-                        participant.user, kind="messaging.message", title=_("Nouveau message dans la messagerie sécurisée"),
-                        body=_("Un message vous attend. Connectez-vous pour le lire."), link=link,
-                        email=participant.is_patient,
-                    )
+                    due.append((participant.user, "messaging.message", title, body, link, participant.is_patient))
             read[message.sender_id] = message.seq
+    if due:
+        notify_bulk(due)
 
 
 def participants_added(conversation, actor, users) -> None:

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -267,18 +268,24 @@ def _append_many(valid: list[tuple[int, PostRequest, uuid.UUID, str]]) -> dict[i
         out[index] = Posted(message, True)
     if fresh:
         Message.objects.bulk_create([m for _i, m in fresh])
-        changed = {m.conversation_id for _i, m in fresh}
-        for conversation_id in changed:
-            conversation = locked[conversation_id]
-            Conversation.objects.filter(pk=conversation_id).update(last_seq=conversation.last_seq, last_message_at=now)
+        changed = {m.conversation_id: locked[m.conversation_id].last_seq for _i, m in fresh}
+        # One UPDATE per table for the whole batch (CASE on the primary key).
+        Conversation.objects.filter(pk__in=changed).update(
+            last_seq=Case(*[When(pk=pk, then=Value(seq)) for pk, seq in changed.items()],
+                          output_field=models.PositiveIntegerField()),
+            last_message_at=now,
+        )
         # The sender has read his own message (never moves back).
-        last_by_sender: dict[tuple[int, int], int] = {}
+        last_by_sender: dict[int, int] = {}
         for _i, m in fresh:
-            last_by_sender[(m.conversation_id, m.sender_id)] = m.seq
-        for (conversation_id, sender_id), seq in last_by_sender.items():
-            Participant.objects.filter(
-                conversation_id=conversation_id, user_id=sender_id, last_read_seq__lt=seq
-            ).update(last_read_seq=seq, last_read_at=now)
+            last_by_sender[members[m.conversation_id][m.sender_id].pk] = m.seq
+        Participant.objects.filter(pk__in=last_by_sender).update(
+            last_read_seq=Case(
+                *[When(pk=pk, last_read_seq__lt=seq, then=Value(seq)) for pk, seq in last_by_sender.items()],
+                default=F("last_read_seq"), output_field=models.PositiveIntegerField(),
+            ),
+            last_read_at=now,
+        )
         notifying.messages_posted([m for _i, m in fresh], members)
     return out
 
