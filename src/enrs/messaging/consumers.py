@@ -8,7 +8,7 @@ Server → client:
   {"type": "subscribed", "conversation": 12, "last_seq": 40, "open": true}
   {"type": "ack", "client_id": "<uuid>", "id": 991, "seq": 41, "conversation": 12, "duplicate": false}
   {"type": "message", …}  {"type": "receipt", …}  {"type": "closed", …}
-  {"type": "error", "code": "closed|forbidden|invalid", "message": "<French>", "client_id": …}
+  {"type": "error", "code": "closed|forbidden|invalid|unavailable", "message": "<French>", "client_id": …}
 
 A message is acknowledged only once it is committed to the database; the ack
 and the broadcast follow. Subscribing goes through the permission API, so
@@ -25,6 +25,7 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -162,6 +163,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self._error("forbidden", error, content)
         except ValidationError as error:
             await self._error("closed" if getattr(error, "code", "") == "closed" else "invalid", error, content)
+        except DatabaseError:  # nothing was stored (the batch rolled back): the client retries with the same id
+            await self.send_json({
+                "type": "error", "code": "unavailable", "client_id": content.get("client_id"),
+                "message": _("Le message n'a pas pu être enregistré : réessayez dans un instant."),
+            })  # fmt: skip
 
     async def _error(self, code: str, error: Exception, content: dict) -> None:
         message = _text(error) if not isinstance(error, Http404) else _("Conversation introuvable.")
