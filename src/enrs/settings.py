@@ -432,7 +432,8 @@ if ENRS_CHANNEL_LAYER == "redis":
 else:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            # Channels' in-memory layer, its O(sockets) expiry sweep run once a second at most.
+            "BACKEND": "enrs.core.channel_layers.ThrottledInMemoryChannelLayer",
             "CONFIG": {"capacity": int(os.environ.get("ENRS_CHANNEL_CAPACITY", 1000))},
         }
     }

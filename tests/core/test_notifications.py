@@ -117,3 +117,14 @@ def test_portal_lists_notifications_and_marks_them_read(client, users):
     assert client.post("/notifications/lues/", {"tout": "1"}).status_code == 302
     assert notifications.unread_count(users["pro"]) == 0
     assert client.post("/notifications/lues/", {"notification": "abc"}).status_code == 400
+
+
+def test_notify_bulk_stores_all_in_one_go_and_emails_only_those_asked(users, smtp_server, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        rows = notifications.notify_bulk([
+            (users["pro"], "test", "Nouveau message", "Un message vous attend.", "/m/1/", True),
+            (users["pro"], "test", "Autre", "", "/m/2/", False),
+        ])  # fmt: skip
+    assert [r.title for r in rows] == ["Nouveau message", "Autre"]
+    assert Notification.objects.filter(recipient=users["pro"]).count() == 2
+    assert len(smtp_server) == 1 and smtp_server[0]["Subject"] == "Nouveau message"

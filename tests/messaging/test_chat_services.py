@@ -193,3 +193,36 @@ def test_purge_keeps_exactly_the_messages_younger_than_the_retention(django_db_b
             kept = sorted(int(body) for body in Message.objects.filter(conversation=conversation).values_list("body", flat=True))
             assert kept == sorted(age for age in ages if age < keep)
             transaction.set_rollback(True)
+
+
+def test_a_batch_judges_each_message_on_its_own_and_commits_once(doctor, nurse, outsider):
+    """The writer of the sockets stores batches (group commit): same rules, same results as one by one."""
+    from enrs.core.models import Notification
+
+    open_ = services.open_conversation(doctor, kind=Kind.DIRECT, members=[nurse])
+    closed = services.open_conversation(doctor, kind=Kind.GROUP, members=[nurse])
+    services.close_conversation(doctor, closed)
+    retry = uuid.uuid4()
+    R = services.PostRequest
+    results = services.post_many([
+        R(doctor, open_.pk, retry, "un"),
+        R(nurse, open_.pk, uuid.uuid4(), "deux"),
+        R(doctor, open_.pk, retry, "un (renvoyé)"),  # the same client id in the batch: the first copy
+        R(outsider, open_.pk, uuid.uuid4(), "intrus"),
+        R(doctor, closed.pk, uuid.uuid4(), "trop tard"),
+        R(doctor, open_.pk, "pas-un-uuid", "x"),
+        R(nurse, open_.pk, uuid.uuid4(), "trois"),
+    ])  # fmt: skip
+    ok = [r for r in results if not isinstance(r, ChatError)]
+    assert [(r.message.seq, r.created) for r in ok] == [(1, True), (2, True), (1, False), (3, True)]
+    assert results[2].message.pk == results[0].message.pk
+    assert "ne participez pas" in str(results[3]) and results[4].code == "closed" and "UUID" in str(results[5])
+    assert list(Message.objects.filter(conversation=open_).values_list("body", flat=True)) == ["un", "deux", "trois"]
+    assert Conversation.objects.get(pk=open_.pk).last_seq == 3
+    # Notified as one by one: the nurse by "un" (0 → 1 unread), the doctor by "deux"; "trois" finds the doctor
+    # with one unread already (no second notification).
+    assert Notification.objects.filter(recipient=nurse, kind="messaging.message").count() == 1
+    assert Notification.objects.filter(recipient=doctor, kind="messaging.message").count() == 1
+    # A retry in a later batch returns the stored copy.
+    (again,) = services.post_many([R(doctor, open_.pk, retry, "un")])
+    assert not again.created and again.message.seq == 1

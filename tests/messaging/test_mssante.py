@@ -99,3 +99,70 @@ def test_without_configuration_the_user_is_told_in_french(doctor, settings):
     settings.ENRS_MSSANTE_SENDER = "plateforme@enrs.mssante.fr"
     with pytest.raises(MssanteError, match="pas configuré"):
         mssante.send(doctor, to_address="a@b.mssante.fr", subject="Objet")
+
+
+def _attachments(message) -> dict:
+    return {part.get_filename(): part for part in message.iter_attachments()}
+
+
+def test_a_cda_also_travels_in_an_ihe_xdm_archive(peer, doctor, patient_account):
+    import hashlib
+    import io
+    import zipfile
+
+    from lxml import etree
+
+    _user, patient = patient_account
+    dispatch = mssante.send(doctor, to_address="dr.martin@ch-exemple.mssante.fr", subject="Compte rendu",
+                            body="CR joint.", data=CDA, filename="cr.xml", patient=patient)  # fmt: skip
+    assert dispatch.status == "sent", dispatch.error
+    parts = _attachments(_parsed(peer))
+    assert set(parts) == {"cr.xml", "IHE_XDM.ZIP"} and parts["IHE_XDM.ZIP"].get_content_type() == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(parts["IHE_XDM.ZIP"].get_content()))
+    assert sorted(archive.namelist()) == [
+        "IHE_XDM/SUBSET01/DOC0001.XML", "IHE_XDM/SUBSET01/METADATA.XML", "INDEX.HTM", "README.TXT"
+    ]
+    assert archive.read("IHE_XDM/SUBSET01/DOC0001.XML") == CDA
+    assert b"IHE_XDM/SUBSET01/DOC0001.XML" in archive.read("INDEX.HTM")
+    root = etree.fromstring(archive.read("IHE_XDM/SUBSET01/METADATA.XML"))
+    ns = {"rim": "urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"}
+    assert root.tag == "{urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0}SubmitObjectsRequest"
+
+    def slot(name):
+        return root.xpath(f"//rim:ExtrinsicObject/rim:Slot[@name='{name}']/rim:ValueList/rim:Value/text()", namespaces=ns)
+
+    assert slot("URI") == ["DOC0001.XML"] and slot("size") == [str(len(CDA))]
+    assert slot("hash") == [hashlib.sha1(CDA).hexdigest()]  # noqa: S324
+    # Not a qualified identity: the local id under the configured OID, never the INS.
+    assert slot("sourcePatientId") == [f"{patient.pk}^^^&1.2.250.1.999.1.2&ISO"]
+    assert root.xpath("//rim:Classification[@nodeRepresentation='11490-0']", namespaces=ns)
+    association = root.xpath("//rim:Association", namespaces=ns)[0]
+    assert association.get("sourceObject") == "SubmissionSet01" and association.get("targetObject") == "Document01"
+    recipients = root.xpath("//rim:RegistryPackage/rim:Slot[@name='intendedRecipient']//rim:Value/text()", namespaces=ns)
+    assert recipients == ["|dr.martin@ch-exemple.mssante.fr^^^^^^^^^^^^^INTERNET"]
+
+
+def test_a_qualified_identity_travels_as_its_ins(doctor, patient_account):
+    from enrs.identity.models import OID_NIR
+    from enrs.messaging import xdm
+
+    _user, patient = patient_account
+    patient.ins_matricule, patient.ins_oid, patient.identity_status = "255069912345678", OID_NIR, "QUAL"
+    assert xdm.patient_id(patient, xdm.config()) == f"255069912345678^^^&{OID_NIR}&ISO"
+    patient.identity_status = "PROV"
+    assert "255069912345678" not in xdm.patient_id(patient, xdm.config())
+
+
+def test_xdm_packaging_is_configurable(peer, doctor, settings):
+    settings.ENRS_MSSANTE_XDM = "never"
+    mssante.send(doctor, to_address="a@ch.mssante.fr", subject="CR", data=CDA, filename="cr.xml")
+    assert set(_attachments(_parsed(peer))) == {"cr.xml"}
+    settings.ENRS_MSSANTE_XDM, settings.ENRS_MSSANTE_XDM_KEEP_ORIGINAL = "always", False
+    settings.ENRS_MSSANTE_XDM_FILENAME = "XDM.ZIP"
+    mssante.send(doctor, to_address="a@ch.mssante.fr", subject="Note", data="Bonjour\n".encode(), filename="note.txt")
+    parts = _attachments(_parsed(peer))
+    assert set(parts) == {"XDM.ZIP"}
+    import io
+    import zipfile
+
+    assert "IHE_XDM/SUBSET01/DOC0001.TXT" in zipfile.ZipFile(io.BytesIO(parts["XDM.ZIP"].get_content())).namelist()

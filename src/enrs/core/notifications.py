@@ -55,6 +55,23 @@ def notify_many(recipients: Iterable, **kwargs) -> list[Notification]:
     return [notify(recipient, **kwargs) for recipient in {r.pk: r for r in recipients}.values()]
 
 
+def notify_bulk(items: Iterable[tuple]) -> list[Notification]:
+    """Many in-app notifications in one INSERT: ``(recipient, kind, title, body, link, email)`` tuples.
+
+    For hot paths (a batch of chat messages): same rows and the same after-commit
+    e-mails as ``notify`` (no SMS), without a round trip per notification.
+    """
+    items = list(items)
+    rows = Notification.objects.bulk_create([
+        Notification(recipient=recipient, kind=kind, title=title[:200], body=body, link=link[:500])
+        for recipient, kind, title, body, link, _email in items
+    ])  # fmt: skip
+    for notification, (recipient, *_rest, email) in zip(rows, items, strict=True):
+        if email and recipient.email and notification.pk is not None:
+            transaction.on_commit(lambda pk=notification.pk: _send_email(pk))
+    return rows
+
+
 def _send_email(notification_id: int) -> None:
     notification = Notification.objects.select_related("recipient").get(pk=notification_id)
     body = notification.body

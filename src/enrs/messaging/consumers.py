@@ -8,7 +8,7 @@ Server → client:
   {"type": "subscribed", "conversation": 12, "last_seq": 40, "open": true}
   {"type": "ack", "client_id": "<uuid>", "id": 991, "seq": 41, "conversation": 12, "duplicate": false}
   {"type": "message", …}  {"type": "receipt", …}  {"type": "closed", …}
-  {"type": "error", "code": "closed|forbidden|invalid", "message": "<French>", "client_id": …}
+  {"type": "error", "code": "closed|forbidden|invalid|unavailable", "message": "<French>", "client_id": …}
 
 A message is acknowledged only once it is committed to the database; the ack
 and the broadcast follow. Subscribing goes through the permission API, so
@@ -18,10 +18,14 @@ subscribing to a conversation about a patient leaves a line in the access trail.
 from __future__ import annotations
 
 import asyncio
+import json
+import weakref
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -29,6 +33,70 @@ from enrs.messaging import events, selectors, services
 from enrs.messaging.models import Conversation
 
 UNAUTHENTICATED = 4401
+BATCH_MAX = 200  # messages stored in one transaction at most
+
+
+class PostWriter:
+    """One per event loop (i.e. per server process): stores the sends of every socket in batches.
+
+    A socket's ``send`` waits on a future; the writer takes whatever queued while the
+    previous batch was being committed and stores it in one transaction
+    (``services.post_many``) on the database thread, then resolves the futures: the
+    acks go out only after the commit. Under light load a batch holds one message
+    (no added latency); under heavy load one commit serves many messages, instead of
+    every message queueing for its own transaction on the single database thread.
+    """
+
+    _by_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, PostWriter]" = weakref.WeakKeyDictionary()
+
+    @classmethod
+    def current(cls) -> "PostWriter":
+        loop = asyncio.get_running_loop()
+        writer = cls._by_loop.get(loop)
+        if writer is None:
+            writer = cls._by_loop[loop] = cls()
+        return writer
+
+    def __init__(self):
+        self.queue: asyncio.Queue = asyncio.Queue()
+        self.task: asyncio.Task | None = None
+
+    async def post(self, request: services.PostRequest):
+        future = asyncio.get_running_loop().create_future()
+        self.queue.put_nowait((request, future))
+        if self.task is None or self.task.done():
+            self.task = asyncio.create_task(self._run())
+        return await future
+
+    async def _run(self) -> None:
+        while not self.queue.empty():  # ends when idle; ``post`` starts it again
+            batch = [self.queue.get_nowait()]
+            while len(batch) < BATCH_MAX and not self.queue.empty():
+                batch.append(self.queue.get_nowait())
+            try:
+                results = await _store_batch([request for request, _future in batch])
+            except Exception as error:  # noqa: BLE001 - the database failed: every sender gets the error
+                results = [error] * len(batch)
+            for (_request, future), result in zip(batch, results, strict=True):
+                if future.done():  # the socket went away meanwhile
+                    continue
+                if isinstance(result, Exception):
+                    future.set_exception(result)
+                else:
+                    future.set_result(result)
+
+
+@database_sync_to_async
+def _store_batch(requests: list) -> list:
+    """Store, then build each new message's payload once (encoded once for all its recipients)."""
+    out = []
+    for result in services.post_many(requests):
+        if isinstance(result, Exception):
+            out.append(result)
+        else:
+            payload = events.message_payload(result.message)
+            out.append((result, payload, json.dumps(payload, ensure_ascii=False) if result.created else None))
+    return out
 
 
 def _text(error: Exception) -> str:
@@ -38,6 +106,20 @@ def _text(error: Exception) -> str:
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
+    async def dispatch(self, message):
+        """Channels' dispatch without its ``aclose_old_connections()`` before every event.
+
+        Channels 4.2+ hops to the (single, shared) database thread before *each* handler,
+        including every fan-out delivery: at 10 deliveries per chat message that hop
+        serialised the whole process behind the database thread (profiled: one
+        ``sync_to_async`` per delivered frame). Every database call of this consumer goes
+        through ``database_sync_to_async``, which closes stale connections itself.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
@@ -81,6 +163,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self._error("forbidden", error, content)
         except ValidationError as error:
             await self._error("closed" if getattr(error, "code", "") == "closed" else "invalid", error, content)
+        except DatabaseError:  # nothing was stored (the batch rolled back): the client retries with the same id
+            await self.send_json({
+                "type": "error", "code": "unavailable", "client_id": content.get("client_id"),
+                "message": _("Le message n'a pas pu être enregistré : réessayez dans un instant."),
+            })  # fmt: skip
 
     async def _error(self, code: str, error: Exception, content: dict) -> None:
         message = _text(error) if not isinstance(error, Http404) else _("Conversation introuvable.")
@@ -104,21 +191,16 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             "open": conversation.is_open,
         })  # fmt: skip
 
-    @database_sync_to_async
-    def _post(self, conversation_id: int, client_id, body):
-        conversation = Conversation(pk=conversation_id)
-        posted = services.post_message(self.user, conversation, client_id=client_id, body=body)
-        return posted, events.message_payload(posted.message)
-
     async def on_send(self, content):
         conversation_id = self._subscribed_id(content)
-        posted, payload = await self._post(conversation_id, content.get("client_id"), content.get("body", ""))
+        request = services.PostRequest(self.user, conversation_id, content.get("client_id"), content.get("body", ""))
+        posted, payload, text = await PostWriter.current().post(request)
         await self.send_json({
             "type": "ack", "client_id": payload["client_id"], "id": payload["id"], "seq": payload["seq"],
             "conversation": conversation_id, "duplicate": not posted.created,
         })  # fmt: skip
-        if posted.created:
-            await self.channel_layer.group_send(events.conversation_group(conversation_id), events.as_layer_event(payload))
+        if posted.created:  # pre-encoded: the layer copies a string, each socket sends it as is
+            await self.channel_layer.group_send(events.conversation_group(conversation_id), events.as_layer_text(text))
 
     @database_sync_to_async
     def _mark_read(self, conversation_id: int, seq):
@@ -138,4 +220,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     # --- Channel-layer events -----------------------------------------------------------------------
     async def chat_event(self, event):
-        await self.send_json(event["payload"])
+        if "text" in event:
+            await self.send(text_data=event["text"])
+        else:
+            await self.send_json(event["payload"])

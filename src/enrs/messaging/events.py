@@ -51,9 +51,22 @@ def closed_payload(conversation) -> dict:
     return {"type": "closed", "conversation": conversation.pk, "closed_by": conversation.closed_by_id}
 
 
+def participants_payload(conversation_id: int, added) -> dict:
+    """Newcomers of a conversation (sockets update the participant list)."""
+    return {
+        "type": "participants", "conversation": conversation_id,
+        "added": [{"user": p.user_id, "name": p.user.get_full_name() or p.user.email} for p in added],
+    }
+
+
 def as_layer_event(payload: dict) -> dict:
     """Channel-layer events name the consumer handler in "type"; the payload travels inside."""
     return {"type": "chat.event", "payload": payload}
+
+
+def as_layer_text(text: str) -> dict:
+    """The same event with the payload already JSON-encoded (encoded once, not once per socket)."""
+    return {"type": "chat.event", "text": text}
 
 
 def broadcast(conversation_id: int, payload: dict) -> None:

@@ -41,6 +41,16 @@ class ConversationForm(forms.Form):
         return _users_by_email(self.cleaned_data.get("members", ""))
 
 
+class AddParticipantsForm(forms.Form):
+    members = forms.CharField(
+        label=_("Professionnels à ajouter (adresses e-mail, séparées par des virgules)"), max_length=2000,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "email"}),
+    )
+
+    def clean_members(self):
+        return _users_by_email(self.cleaned_data.get("members", ""))
+
+
 class MessageForm(forms.Form):
     client_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
     body = forms.CharField(

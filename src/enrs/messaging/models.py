@@ -109,6 +109,10 @@ class Participant(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversation_memberships")
     is_patient = models.BooleanField(_("patient"), default=False)
     joined_at = models.DateTimeField(default=timezone.now)
+    added_by = models.ForeignKey(  # empty for the members present at the opening
+        settings.AUTH_USER_MODEL, verbose_name=_("ajouté par"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
     last_read_seq = models.PositiveIntegerField(_("dernier message lu"), default=0)
     last_read_at = models.DateTimeField(null=True, blank=True)
 

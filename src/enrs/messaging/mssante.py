@@ -8,6 +8,7 @@ Conventions applied (docs/services/messaging.md lists their sources):
   "mssante.fr" by default);
 - a CDA R2 attachment gets the ``X-MSS-CODECDA`` header with the document's
   ``code/@code`` (Référentiel socle MSSanté #2, ECO.2.4.1);
+- a CDA document also travels in an IHE XDM archive ``IHE_XDM.ZIP`` (``xdm.py``);
 - unconfirmed conventions are settings: read receipt request
   (``Disposition-Notification-To``), extra headers, client certificate.
 
@@ -29,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from enrs.core import permissions
 from enrs.messaging import attachments as attachment_store
+from enrs.messaging import xdm
 from enrs.messaging.models import MssanteDispatch
 
 CDA_NS = "urn:hl7-org:v3"
@@ -94,7 +96,7 @@ def cda_code(data: bytes) -> str:
 
 
 def build_message(cfg: SmtpConfig, *, from_address: str, to_address: str, subject: str, body: str,
-                  attachment=None, data: bytes | None = None) -> EmailMessage:
+                  attachment=None, data: bytes | None = None, patient=None) -> EmailMessage:
     message = EmailMessage()
     message["From"] = from_address
     message["To"] = to_address
@@ -107,9 +109,19 @@ def build_message(cfg: SmtpConfig, *, from_address: str, to_address: str, subjec
     message.set_content(body or "")
     if attachment is not None:
         maintype, _sep, subtype = attachment.media_type.partition("/")
-        if attachment.media_type.endswith("xml") and (code := cda_code(data)):
+        code = cda_code(data) if attachment.media_type.endswith("xml") else ""
+        if code:
             message["X-MSS-CODECDA"] = code
-        message.add_attachment(data, maintype=maintype, subtype=subtype or "octet-stream", filename=attachment.filename)
+        packaging = xdm.config()
+        packaged = xdm.wanted(packaging, is_cda=bool(code))
+        if not packaged or packaging.keep_original:
+            message.add_attachment(data, maintype=maintype, subtype=subtype or "octet-stream", filename=attachment.filename)
+        if packaged:
+            archive = xdm.package(
+                packaging, document=data, media_type=attachment.media_type, filename=attachment.filename,
+                title=subject, patient=patient, author=from_address, recipient=to_address, type_code=code,
+            )
+            message.add_attachment(archive, maintype="application", subtype="zip", filename=packaging.filename)
     return message
 
 
@@ -162,7 +174,7 @@ def send(user, *, to_address: str, subject: str, body: str = "", data: bytes | N
         raise MssanteError(errors)
     attachment = attachment_store.store(user, data, filename) if data else None
     message = build_message(cfg, from_address=from_address, to_address=to_address, subject=subject.strip(),
-                            body=body, attachment=attachment, data=data)  # fmt: skip
+                            body=body, attachment=attachment, data=data, patient=patient)  # fmt: skip
     dispatch = MssanteDispatch(
         sender=user, from_address=from_address, to_address=to_address, subject=subject.strip(), body=body,
         attachment=attachment, patient=patient, message_id=message["Message-ID"],

@@ -20,17 +20,44 @@ def _notify(user, **kwargs) -> None:
     notify(user, **kwargs)
 
 
-def message_posted(message) -> None:
-    """Notify the participants for whom this message is the first unread one."""
-    first_unread = Participant.objects.filter(
-        conversation_id=message.conversation_id, last_read_seq=message.seq - 1
-    ).exclude(user_id=message.sender_id).select_related("user")
-    link = reverse("messaging:conversation", args=[message.conversation_id])
-    for participant in first_unread:
+def messages_posted(messages, members: dict[int, dict[int, Participant]]) -> None:
+    """Notifications for a batch of new messages (in ``seq`` order per conversation).
+
+    ``members`` holds each conversation's participants as read *before* the batch
+    (``last_read_seq``); replaying the batch in memory tells who goes from 0 to 1
+    unread with which message, exactly as if the messages had been posted one by one:
+    a participant is notified by a message when he had read everything before it, and
+    a sender has read his own message.
+    """
+    from enrs.core.notifications import notify_bulk
+
+    title, body = _("Nouveau message dans la messagerie sécurisée"), _("Un message vous attend. Connectez-vous pour le lire.")
+    by_conversation: dict[int, list] = {}
+    for message in messages:
+        by_conversation.setdefault(message.conversation_id, []).append(message)
+    due = []
+    for conversation_id, batch in by_conversation.items():
+        participants = members.get(conversation_id, {})
+        read = {user_id: p.last_read_seq for user_id, p in participants.items()}
+        link = reverse("messaging:conversation", args=[conversation_id])
+        for message in sorted(batch, key=lambda m: m.seq):
+            for user_id, participant in participants.items():
+                if user_id != message.sender_id and read[user_id] == message.seq - 1:
+                    due.append((participant.user, "messaging.message", title, body, link, participant.is_patient))
+            read[message.sender_id] = message.seq
+    if due:
+        notify_bulk(due)
+
+
+def participants_added(conversation, actor, users) -> None:
+    """Each newcomer is told who added him (no content of the conversation in the notification)."""
+    link = reverse("messaging:conversation", args=[conversation.pk])
+    who = actor.get_full_name() or actor.email
+    for user in users:
         _notify(
-            participant.user, kind="messaging.message", title=_("Nouveau message dans la messagerie sécurisée"),
-            body=_("Un message vous attend. Connectez-vous pour le lire."), link=link,
-            email=participant.is_patient,
+            user, kind="messaging.participant", title=_("Vous avez été ajouté à une conversation"),
+            body=_("%(who)s vous a ajouté à une conversation de la messagerie sécurisée.") % {"who": who}, link=link,
+            email=False,
         )
 
 

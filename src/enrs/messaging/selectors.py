@@ -98,6 +98,10 @@ def may_close(user, conversation: Conversation) -> bool:
     ).exists()
 
 
+def may_add_participants(user, conversation: Conversation) -> bool:
+    return conversation.kind != Conversation.Kind.DIRECT and may_close(user, conversation)
+
+
 def patients_reachable(user) -> QuerySet:
     from enrs.identity.models import Patient
 

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -91,6 +92,52 @@ def _check_shape(kind: str, others: list, patient) -> None:
         raise ChatError(_("Ce patient n'a pas de compte sur l'espace patient : impossible d'échanger avec lui."))
 
 
+# --- Adding participants -------------------------------------------------------------------------
+def add_participants(actor, conversation: Conversation, users) -> list[Participant]:
+    """A professional participant adds professionals to an open conversation.
+
+    Rules: not to a conversation between two professionals (open a group instead), not
+    to a closed one; only professionals are added (never a second patient); nobody
+    twice; around a patient, each newcomer must reach the patient's record through
+    the permission API (the conversation discloses it). The newcomers see the whole
+    history, start with nothing unread, and are notified; who added them and when is
+    kept on their participation. All or nothing: one refused newcomer adds nobody.
+    """
+    actor_participation = Participant.objects.filter(conversation=conversation, user=actor).first()
+    if actor_participation is None or actor_participation.is_patient or not is_professional(actor):
+        raise ChatError(_("Seul un professionnel participant peut ajouter des participants."))
+    with transaction.atomic():
+        locked = Conversation.objects.select_for_update().select_related("patient").get(pk=conversation.pk)
+        if not locked.is_open:
+            raise ChatError(_("Cette conversation est close : impossible d'y ajouter des participants."), code="closed")
+        if locked.kind == Kind.DIRECT:
+            raise ChatError(_("Une conversation entre deux professionnels ne s'élargit pas : ouvrez un groupe."))
+        unique = list({user.pk: user for user in users}.values())
+        if not unique:
+            raise ChatError(_("Indiquez au moins un participant à ajouter."))
+        present = set(Participant.objects.filter(conversation=locked, user__in=unique).values_list("user_id", flat=True))
+        for user in unique:
+            who = user.get_full_name() or user.email
+            if user.pk in present:
+                raise ChatError(_("%(who)s participe déjà à cette conversation.") % {"who": who})
+            if not is_professional(user):
+                raise ChatError(
+                    _("%(who)s n'est pas un professionnel : seuls des professionnels peuvent être ajoutés.") % {"who": who}
+                )
+            if locked.patient is not None and not permissions.can(user, "read", locked.patient):
+                raise ChatError(
+                    _("%(who)s n'a pas accès au dossier de ce patient : impossible de l'ajouter à cette conversation.")
+                    % {"who": who}
+                )
+        now = timezone.now()
+        added = Participant.objects.bulk_create([
+            Participant(conversation=locked, user=user, added_by=actor, joined_at=now, last_read_seq=locked.last_seq)
+            for user in unique
+        ])  # fmt: skip
+        notifying.participants_added(locked, actor, unique)
+    return added
+
+
 # --- Posting --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Posted:
@@ -125,48 +172,128 @@ def _clean_body(body, attachment) -> str:
     return body
 
 
+@dataclass(frozen=True)
+class PostRequest:
+    """One message to store: what a socket or a form sent."""
+
+    user: object
+    conversation_id: int
+    client_id: object
+    body: str = ""
+    attachment: Attachment | None = None
+
+
 def post_message(user, conversation: Conversation, *, client_id, body: str = "", attachment: Attachment | None = None) -> Posted:
-    """Store a message and return it; the caller acknowledges and broadcasts only after this returns.
+    """Store a message and return it; the caller acknowledges and broadcasts only after this returns."""
+    (result,) = post_many([PostRequest(user, conversation.pk, client_id, body, attachment)])
+    if isinstance(result, ChatError):
+        raise result
+    return result
 
-    The normal path is one transaction: lock the conversation row (joined with the
-    sender's participation), bump its sequence, insert. A client id already stored
-    (a retry) trips the unique constraint and the first copy is returned.
+
+def post_many(requests: list[PostRequest]) -> list[Posted | ChatError]:
+    """Store a batch of messages in one transaction (group commit); one result per request, in order.
+
+    The WebSocket consumers of a process hand their sends to one writer that calls
+    this with whatever queued while the previous batch was being stored: one lock of
+    the conversations, one insert, one commit for all of them, instead of a
+    transaction per message. Each request is still judged on its own (participant,
+    conversation open, body, client id): a refused one is a ``ChatError`` in its slot
+    and does not stop the others. A client id already stored by its sender (a retry
+    after a lost ack), or repeated in the batch, returns the first copy
+    (``created=False``). Nothing is acknowledged before this returns, i.e. after commit.
     """
-    client_id = _clean_client_id(client_id)
-    body = _clean_body(body, attachment)
-    try:
-        with transaction.atomic():
-            message = _append(user, conversation.pk, client_id, body, attachment)
-    except IntegrityError:  # this sender already used this client id: a retry
-        return _replayed(Message.objects.get(sender=user, client_id=client_id), conversation)
-    notifying.message_posted(message)
-    return Posted(message, True)
+    results: list[Posted | ChatError | None] = [None] * len(requests)
+    valid: list[tuple[int, PostRequest, uuid.UUID, str]] = []
+    for index, request in enumerate(requests):
+        try:
+            valid.append((index, request, _clean_client_id(request.client_id), _clean_body(request.body, request.attachment)))
+        except ChatError as error:
+            results[index] = error
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                stored = _append_many(valid)
+            break
+        except IntegrityError:
+            # Another process stored one of these client ids between our check and our
+            # insert (a retry raced its original): run again, the check now sees it.
+            if attempt == 2:
+                raise
+    for index, result in stored.items():
+        results[index] = result
+    return results  # type: ignore[return-value]
 
 
-def _replayed(existing: Message, conversation: Conversation) -> Posted:
-    if existing.conversation_id != conversation.pk:
-        raise ChatError(_("Cet identifiant de message a déjà servi dans une autre conversation."))
-    return Posted(existing, False)
-
-
-def _append(user, conversation_id: int, client_id, body: str, attachment) -> Message:
-    locked = Conversation.objects.select_for_update().filter(pk=conversation_id, participants__user=user).first()
-    if locked is None:
-        raise ChatError(_("Vous ne participez pas à cette conversation."))
-    if not locked.is_open:
-        raise ChatError(_("Cette conversation est close : vous ne pouvez plus y écrire."), code="closed")
+def _append_many(valid: list[tuple[int, PostRequest, uuid.UUID, str]]) -> dict[int, Posted | ChatError]:
+    if not valid:
+        return {}
+    conversation_ids = sorted({request.conversation_id for _i, request, _c, _b in valid})
+    # Row locks in a fixed order (no deadlock between two writers); SQLite locks the file.
+    locked = {c.pk: c for c in Conversation.objects.select_for_update().filter(pk__in=conversation_ids).order_by("pk")}
+    members: dict[int, dict[int, Participant]] = {}
+    for participant in Participant.objects.filter(conversation_id__in=conversation_ids).select_related("user"):
+        members.setdefault(participant.conversation_id, {})[participant.user_id] = participant
+    existing = {
+        (m.sender_id, m.client_id): m
+        for m in Message.objects.filter(  # the (sender, client_id) unique index
+            sender_id__in={r.user.pk for _i, r, _c, _b in valid}, client_id__in=[c for _i, _r, c, _b in valid]
+        ).select_related("sender")
+    }
     now = timezone.now()
-    seq = locked.last_seq + 1
-    message = Message.objects.create(
-        conversation_id=locked.pk, sender=user, client_id=client_id, seq=seq, body=body, attachment=attachment,
-        created_at=now,
-    )
-    Conversation.objects.filter(pk=locked.pk).update(last_seq=seq, last_message_at=now)
-    # The sender has read his own message.
-    Participant.objects.filter(conversation_id=locked.pk, user=user).update(last_read_seq=seq, last_read_at=now)
-    message.conversation = locked
-    locked.last_seq, locked.last_message_at = seq, now
-    return message
+    out: dict[int, Posted | ChatError] = {}
+    fresh: list[tuple[int, Message]] = []
+    for index, request, client_id, body in valid:
+        user, conversation_id = request.user, request.conversation_id
+        previous = existing.get((user.pk, client_id))
+        if previous is not None:
+            out[index] = _replay_or_error(previous, conversation_id)
+            continue
+        conversation = locked.get(conversation_id)
+        if conversation is None or user.pk not in members.get(conversation_id, {}):
+            out[index] = ChatError(_("Vous ne participez pas à cette conversation."))
+            continue
+        if not conversation.is_open:
+            out[index] = ChatError(_("Cette conversation est close : vous ne pouvez plus y écrire."), code="closed")
+            continue
+        conversation.last_seq += 1
+        conversation.last_message_at = now
+        message = Message(
+            conversation_id=conversation_id, sender=user, client_id=client_id, seq=conversation.last_seq, body=body,
+            attachment=request.attachment, created_at=now,
+        )
+        message.conversation = conversation
+        existing[(user.pk, client_id)] = message
+        fresh.append((index, message))
+        out[index] = Posted(message, True)
+    if fresh:
+        Message.objects.bulk_create([m for _i, m in fresh])
+        changed = {m.conversation_id: locked[m.conversation_id].last_seq for _i, m in fresh}
+        # One UPDATE per table for the whole batch (CASE on the primary key).
+        Conversation.objects.filter(pk__in=changed).update(
+            last_seq=Case(*[When(pk=pk, then=Value(seq)) for pk, seq in changed.items()],
+                          output_field=models.PositiveIntegerField()),
+            last_message_at=now,
+        )
+        # The sender has read his own message (never moves back).
+        last_by_sender: dict[int, int] = {}
+        for _i, m in fresh:
+            last_by_sender[members[m.conversation_id][m.sender_id].pk] = m.seq
+        Participant.objects.filter(pk__in=last_by_sender).update(
+            last_read_seq=Case(
+                *[When(pk=pk, last_read_seq__lt=seq, then=Value(seq)) for pk, seq in last_by_sender.items()],
+                default=F("last_read_seq"), output_field=models.PositiveIntegerField(),
+            ),
+            last_read_at=now,
+        )
+        notifying.messages_posted([m for _i, m in fresh], members)
+    return out
+
+
+def _replay_or_error(existing: Message, conversation_id: int) -> Posted | ChatError:
+    if existing.conversation_id != conversation_id:
+        return ChatError(_("Cet identifiant de message a déjà servi dans une autre conversation."))
+    return Posted(existing, False)
 
 
 def post_with_file(user, conversation: Conversation, *, client_id, body: str, data: bytes, filename: str) -> Posted:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("messagerie/<int:pk>/", views.conversation, name="conversation"),
     path("messagerie/<int:pk>/envoyer/", views.post_message, name="post_message"),
     path("messagerie/<int:pk>/clore/", views.close, name="close"),
+    path("messagerie/<int:pk>/participants/", views.add_participants, name="add_participants"),
     path("messagerie/pieces-jointes/<int:pk>/", views.attachment, name="attachment"),
     path("demandes/", views.worklist, name="worklist"),
     path("demandes/nouvelle/<slug:code>/", views.new_request, name="new_request"),

@@ -68,7 +68,7 @@ def new_conversation(request):
     return render(request, "messaging/new_conversation.html", {"form": form}, status=400 if form.errors else 200)
 
 
-def _conversation_context(request, conversation, form=None) -> dict:
+def _conversation_context(request, conversation, form=None, add_form=None) -> dict:
     history = selectors.history(conversation)
     return {
         "conversation": conversation,
@@ -76,6 +76,8 @@ def _conversation_context(request, conversation, form=None) -> dict:
         "participants": selectors.participants(conversation),
         "form": form or forms.MessageForm(initial={"client_id": uuid.uuid4()}),
         "may_close": selectors.may_close(request.user, conversation),
+        "may_add": selectors.may_add_participants(request.user, conversation),
+        "add_form": add_form or forms.AddParticipantsForm(),
         "ws_path": "/ws/messagerie/",
     }
 
@@ -125,6 +127,24 @@ def close(request, pk: int):
         events.broadcast(conversation.pk, events.closed_payload(conversation))
         messages.success(request, _("La conversation est close."))
     return redirect("messaging:conversation", pk)
+
+
+@login_required
+@require_POST
+def add_participants(request, pk: int):
+    conversation = selectors.conversation_for(request.user, pk, action="update", channel="web", request=request)
+    form = forms.AddParticipantsForm(request.POST)
+    if form.is_valid():
+        try:
+            added = services.add_participants(request.user, conversation, form.cleaned_data["members"])
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            events.broadcast(conversation.pk, events.participants_payload(conversation.pk, added))
+            messages.success(request, _("Participant(s) ajouté(s) : %(n)d.") % {"n": len(added)})
+            return redirect("messaging:conversation", pk)
+    context = _conversation_context(request, conversation, add_form=form)
+    return render(request, "messaging/conversation.html", context, status=400)
 
 
 @login_required

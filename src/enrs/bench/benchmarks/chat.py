@@ -24,6 +24,7 @@ import asyncio
 import json
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -116,7 +117,9 @@ def _start_servers(count: int) -> list[tuple[subprocess.Popen, int]]:
     servers = []
     for _ in range(count):
         port = free_port()
-        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--websocket_connect_timeout", "60",
+        profile = os.environ.get("ENRS_BENCH_PROFILE")  # a path: cProfile the (first) server into it
+        prefix = ["-m", "cProfile", "-o", profile] if profile and not servers else []
+        command = [sys.executable, *prefix, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--websocket_connect_timeout", "60",
                    "enrs.asgi:application"]
         servers.append((subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), port))
     for _process, port in servers:
@@ -137,7 +140,7 @@ def wait_for_port(port: int, timeout: float = 120.0) -> None:
 
 def _stop_servers(servers) -> None:
     for process, _port in servers:
-        process.terminate()
+        process.send_signal(signal.SIGINT)  # a clean stop (a profile, if any, is written)
     for process, _port in servers:
         try:
             process.wait(timeout=15)
@@ -253,6 +256,21 @@ def _persisted(conversation_ids: list[int]) -> int:
     return Message.objects.filter(conversation_id__in=conversation_ids).count()
 
 
+def _cpu_seconds(pid: int | None = None) -> float:
+    """User + system CPU seconds of a process (this one by default), from /proc (Linux) or resource."""
+    if pid is None:
+        import resource
+
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def _load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
@@ -268,7 +286,14 @@ def chat(options: argparse.Namespace) -> dict[str, Any]:
     servers = _start_servers(options.servers)
     try:
         urls = [f"ws://127.0.0.1:{port}/ws/messagerie/" for _process, port in servers]
+        client_cpu, started = _cpu_seconds(), time.perf_counter()
         outcome = asyncio.run(_run_clients(options, urls, membership, cookies))
+        wall = time.perf_counter() - started
+        outcome["cpu"] = {
+            "wall_seconds": round(wall, 1),
+            "bench_client_cpu_seconds": round(_cpu_seconds() - client_cpu, 1),
+            "server_cpu_seconds": [round(_cpu_seconds(process.pid), 1) for process, _port in servers],
+        }
     finally:
         _stop_servers(servers)
     tally = outcome["tally"]
@@ -287,6 +312,7 @@ def _report(options, tally: Tally, persisted: int, outcome: dict, load_before: l
                     "channel_layer": "redis" if options.servers > 1 else settings.CHANNEL_LAYERS["default"]["BACKEND"]},
         "load_average_before": load_before,
         "load_average_after": _load(),
+        "cpu": outcome.get("cpu", {}),
         "connect_seconds": round(outcome["connect_seconds"], 2),
         "online_clients": sum(tally.online_per_conversation.values()),
         "rate_target": options.rate,
