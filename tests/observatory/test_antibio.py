@@ -231,3 +231,22 @@ def test_antibio_api_needs_its_scope_and_a_token_and_refuses_bad_files_with_422(
     response = _send_antibio(client, b"colonne;inconnue\r\n1;2\r\n", token(client, hospitals["caen"], [OBSERVATORY_ANTIBIO]))
     assert response.status_code == 422 and response.json()["detail"].startswith("Fichier refusé")
     assert not AntibioConsumption.objects.exists()
+
+
+def test_the_map_follows_the_region_setting_and_the_data(settings):
+    from enrs.observatory import charts
+
+    assert len(charts.france_departements()) == 96  # the npm package's metropolitan départements
+    settings.ENRS_REGION_DEPARTEMENTS = ["35", "22"]
+    svg = str(charts.departement_map({"35": 12.5, "59": 3}, title="T", desc="D", chart_id="m", unit="%"))
+    assert "Ille-et-Vilaine (35) : 12,5 %" in svg and "Côtes-d&#x27;Armor (22) : pas de donnée" in svg
+    assert "Nord (59) : 3 %" in svg  # outside the region but with data: drawn
+    assert "Calvados" not in svg and svg.count("<path ") == 3
+    settings.ENRS_REGION_DEPARTEMENTS = ["*"]
+    assert str(charts.departement_map({}, title="T", desc="D", chart_id="m", unit="%")).count("<path ") == 96
+
+
+def test_path_boxes_follow_relative_moves_and_closes():
+    from enrs.observatory.charts import _path_box
+
+    assert _path_box("m 10,10 5,0 0,5 z m 20,0 1,1 z") == (10.0, 10.0, 31.0, 15.0)
