@@ -102,7 +102,7 @@ def test_chunks_carry_duplicates_and_quality_across(monkeypatch):
 
 def test_cim10_codes_missing_from_the_list_are_quarantined_by_both_paths():
     finess = finess_complete("14000601")
-    records = [record(), record(DP="A017"), record(DA=["R074", "K359"]), record(DP="S72001"), record(DP="J189", DA=["U0710"])]
+    records = [record(), record(DP="A017"), record(DP="I10", DA=["R074", "K359"]), record(DP="S72001"), record(DP="J189", DA=["U0710"])]
     data = rpu_bytes(finess, records)
     columnar, per_record = both_ways(data)
     assert columnar == per_record
