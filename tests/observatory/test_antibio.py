@@ -250,3 +250,12 @@ def test_path_boxes_follow_relative_moves_and_closes():
     from enrs.observatory.charts import _path_box
 
     assert _path_box("m 10,10 5,0 0,5 z m 20,0 1,1 z") == (10.0, 10.0, 31.0, 15.0)
+
+
+def test_without_the_npm_package_the_schematic_normandy_map_is_drawn(monkeypatch):
+    from enrs.observatory import charts
+
+    monkeypatch.setattr(charts, "france_departements", lambda: {})
+    svg = str(charts.departement_map({"14": 5}, title="T", desc="D", chart_id="m", unit="%"))
+    assert "<polygon " in svg and "Calvados (14) : 5 %" in svg and "Manche (50) : pas de donnée" in svg
+    assert set(charts.map_departements({})) == {"14", "27", "50", "61", "76"}
