@@ -101,6 +101,7 @@ INPUT_ROUTES: list[InputRoute] = [
     InputRoute("observatory:dashboard_pdf", "query", user="staff", method="GET"),
     InputRoute("observatory:dashboard_xlsx", "query", user="staff", method="GET"),
     InputRoute("api:send_rpu", "json", response="json"),
+    InputRoute("api:send_antibio", "json", response="json"),
     InputRoute("observatory:antibio_home", "multipart", user="staff"),
     InputRoute("observatory:antibio_dashboard", "query", user="staff", method="GET"),
     InputRoute("observatory:pilote_members", "query", user="staff", method="GET"),

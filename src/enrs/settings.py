@@ -378,6 +378,8 @@ LOGGING = {
 
 # --- ENRS-specific -------------------------------------------------------------
 ENRS_REGION_NAME = os.environ.get("ENRS_REGION_NAME", "Normandie")
+# Départements of the region (observatory maps; "*" = all of metropolitan France), comma-separated.
+ENRS_REGION_DEPARTEMENTS = [c.strip().upper() for c in os.environ.get("ENRS_REGION_DEPARTEMENTS", "14,27,50,61,76").split(",") if c.strip()]
 # Absolute address of the platform, for links in e-mails and SMS.
 ENRS_PUBLIC_URL = os.environ.get("ENRS_PUBLIC_URL", "http://127.0.0.1:8000")
 # SMS provider interface (enrs.core.sms): console by default, an operator's class in production.

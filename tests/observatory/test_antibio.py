@@ -178,3 +178,84 @@ def test_template_files_pass_their_own_checks(hospitals):
     for kind in antibio.COLUMNS:
         outcome = antibio.read_csv(antibio.template(kind).encode(), lambda finess: ("", ""))
         assert outcome.kind == kind and not outcome.rejected and len(outcome.accepted) == 2
+
+
+# --- Connector API (scope antibio:depot) ------------------------------------------------------------
+def _send_antibio(client, data: bytes, bearer: str | None):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {bearer}"} if bearer else {}
+    return client.post(reverse("api:send_antibio"), data, content_type="text/csv", HTTP_X_FILENAME="conso.csv", **headers)
+
+
+def test_connector_sends_its_antibio_file_with_line_errors(client, hospitals):
+    from enrs.connectors.scopes import OBSERVATORY_ANTIBIO
+
+    from .test_upload import token
+
+    caen = hospitals["caen"].finess
+    bearer = token(client, hospitals["caen"], [OBSERVATORY_ANTIBIO])
+    data = csv_bytes(CONSUMPTION_HEADER, f"{caen};2025;J01CA04;12500,5;48000", f"{caen};1999;J01DD04;3;48000")
+    response = _send_antibio(client, data, bearer)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["lignes"], body["integrees"], body["rejetees"]) == (2, 1, 1)
+    assert body["erreurs"][0]["ligne"] == 3 and body["erreurs"][0]["field"] == "annee"
+    source = AntibioImport.objects.get()
+    assert source.channel == "api" and AntibioConsumption.objects.count() == 1
+    # Re-sending is idempotent (replace semantics).
+    assert _send_antibio(client, data, bearer).status_code == 200
+    assert AntibioConsumption.objects.count() == 1
+
+
+def test_antibio_api_refuses_another_organisations_finess_and_stores_nothing(client, hospitals):
+    from enrs.connectors.scopes import OBSERVATORY_ANTIBIO
+
+    from .test_upload import token
+
+    bearer = token(client, hospitals["caen"], [OBSERVATORY_ANTIBIO])
+    data = csv_bytes(CONSUMPTION_HEADER, f"{hospitals['caen'].finess};2025;J01CA04;10;100",
+                     f"{hospitals['rouen'].finess};2025;J01CA04;10;100")
+    response = _send_antibio(client, data, bearer)
+    assert response.status_code == 403
+    assert "Ligne 3" in response.json()["detail"] and "n'appartient pas à votre organisation" in response.json()["detail"]
+    assert not AntibioImport.objects.exists() and not AntibioConsumption.objects.exists()
+
+
+def test_antibio_api_needs_its_scope_and_a_token_and_refuses_bad_files_with_422(client, hospitals):
+    from enrs.connectors.scopes import OBSERVATORY_ANTIBIO, OBSERVATORY_RPU
+
+    from .test_upload import token
+
+    data = csv_bytes(CONSUMPTION_HEADER, f"{hospitals['caen'].finess};2025;J01CA04;10;100")
+    assert _send_antibio(client, data, token(client, hospitals["caen"], [OBSERVATORY_RPU])).status_code == 403
+    assert _send_antibio(client, data, None).status_code == 401
+    response = _send_antibio(client, b"colonne;inconnue\r\n1;2\r\n", token(client, hospitals["caen"], [OBSERVATORY_ANTIBIO]))
+    assert response.status_code == 422 and response.json()["detail"].startswith("Fichier refusé")
+    assert not AntibioConsumption.objects.exists()
+
+
+def test_the_map_follows_the_region_setting_and_the_data(settings):
+    from enrs.observatory import charts
+
+    assert len(charts.france_departements()) == 96  # the npm package's metropolitan départements
+    settings.ENRS_REGION_DEPARTEMENTS = ["35", "22"]
+    svg = str(charts.departement_map({"35": 12.5, "59": 3}, title="T", desc="D", chart_id="m", unit="%"))
+    assert "Ille-et-Vilaine (35) : 12,5 %" in svg and "Côtes-d&#x27;Armor (22) : pas de donnée" in svg
+    assert "Nord (59) : 3 %" in svg  # outside the region but with data: drawn
+    assert "Calvados" not in svg and svg.count("<path ") == 3
+    settings.ENRS_REGION_DEPARTEMENTS = ["*"]
+    assert str(charts.departement_map({}, title="T", desc="D", chart_id="m", unit="%")).count("<path ") == 96
+
+
+def test_path_boxes_follow_relative_moves_and_closes():
+    from enrs.observatory.charts import _path_box
+
+    assert _path_box("m 10,10 5,0 0,5 z m 20,0 1,1 z") == (10.0, 10.0, 31.0, 15.0)
+
+
+def test_without_the_npm_package_the_schematic_normandy_map_is_drawn(monkeypatch):
+    from enrs.observatory import charts
+
+    monkeypatch.setattr(charts, "france_departements", lambda: {})
+    svg = str(charts.departement_map({"14": 5}, title="T", desc="D", chart_id="m", unit="%"))
+    assert "<polygon " in svg and "Calvados (14) : 5 %" in svg and "Manche (50) : pas de donnée" in svg
+    assert set(charts.map_departements({})) == {"14", "27", "50", "61", "76"}

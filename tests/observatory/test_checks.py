@@ -134,3 +134,19 @@ def test_conditional_denominators_for_destination_and_orientation():
     assert completeness["ORIENT"] == 0.5  # PSA at home does not count in the denominator
     assert completeness["GRAVITE"] == 0.75  # 3 of 4 records
     assert checker.quality.conformity()["ENTREE"] == 1.0
+
+
+def test_cim10_codes_are_looked_up_in_the_configured_list(settings, tmp_path):
+    # Shipped WHO ICD-10 2019 list: categories/subcategories must exist; ATIH extensions ride on their stem.
+    assert cim10_is_valid("J189") and cim10_is_valid("S72001") and cim10_is_valid("A33") and cim10_is_valid("A330")
+    assert not cim10_is_valid("A017")  # A01 has .0 to .4 only
+    assert not cim10_is_valid("K359")  # removed from ICD-10 in 2016 (K35.2, K35.3, K35.8)
+    assert not cim10_is_valid("A0179")  # an extension of a missing subcategory
+    custom = tmp_path / "cim10.txt"
+    custom.write_text("# ATIH list (excerpt)\nA01\nA01.7\n", encoding="utf-8")
+    settings.ENRS_OBSERVATORY_CIM10_FILE = str(custom)
+    assert cim10_is_valid("A017") and not cim10_is_valid("J189")
+    settings.ENRS_OBSERVATORY_CIM10_FILE = ""  # no list: the shape check alone (fallback)
+    assert cim10_is_valid("K359") and cim10_is_valid("J189") and not cim10_is_valid("U90")
+    settings.ENRS_OBSERVATORY_CIM10_FILE = str(tmp_path / "missing.txt")  # unreadable: shape check, logged
+    assert cim10_is_valid("K359")

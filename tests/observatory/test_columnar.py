@@ -12,7 +12,7 @@ from enrs.core.validators import finess_complete
 from enrs.observatory import processing
 from enrs.observatory.generator import CORRUPTIONS, records_for_day, synthetic_record
 
-from .conftest import FIRST_DAY, rpu_bytes
+from .conftest import FIRST_DAY, record, rpu_bytes
 
 FINESS = finess_complete("14000601")
 # Values chosen to sit on the edges of every rule (formats, calendars, clock changes, ages, codes…).
@@ -33,12 +33,12 @@ TRICKY = {
     "TRANSPORT_PEC": ["MED", "AUCUN", "RIEN", ""],
     "MOTIF": ["GASTRO04", "A.B+C-1", "MOTIF AVEC ESPACE", "X" * 21, ""],
     "GRAVITE": ["1", "P", "D", "6", ""],
-    "DP": ["R074", "a09.9", "O800", "N400", "N992", "N800", "U900", "U849", "Z34", "12", ".", "D074", ""],
+    "DP": ["R074", "a09.9", "O800", "N400", "N992", "N800", "U900", "U849", "Z34", "12", ".", "D074", "A017", "K359", "S72001", "J189", ""],
     "MODE_SORTIE": ["6", "7", "8", "9", "5", ""],
     "DESTINATION": ["1", "4", "5", "6", "7", ""],
     "ORIENT": ["MED", "UHCD", "FUGUE", "REO", "HDT", "XYZ", ""],
 }
-LISTS = {"DA": [[], ["R509"], ["O800"], ["N400", "R509"], ["U950"], ["A09.9", "ZZ"]],
+LISTS = {"DA": [[], ["R509"], ["O800"], ["N400", "R509"], ["U950"], ["A09.9", "ZZ"], ["A017"], ["R509", "K359"], ["S72001"]],
          "ACTE": [[], ["DEQP003"], ["DEQP003-1"], ["DEQP03"], ["deqp003", "ZZZZ999"]]}
 
 
@@ -98,3 +98,14 @@ def test_chunks_carry_duplicates_and_quality_across(monkeypatch):
     records += [dict(records[1]), dict(records[-1])]
     first, second = both_ways(rpu_bytes(FINESS, records))
     assert first == second and any(e["code"] == "doublon" for q in first[3] for e in q[3])
+
+
+def test_cim10_codes_missing_from_the_list_are_quarantined_by_both_paths():
+    finess = finess_complete("14000601")
+    records = [record(), record(DP="A017"), record(DP="I10", DA=["R074", "K359"]), record(DP="S72001"), record(DP="J189", DA=["U0710"])]
+    data = rpu_bytes(finess, records)
+    columnar, per_record = both_ways(data)
+    assert columnar == per_record
+    quarantined = {q.number: q for q in processing.process_stream(io.BytesIO(data), columnar=True).quarantined}
+    assert sorted(quarantined) == [2, 3]
+    assert [(e.field, e.code) for e in quarantined[3].errors] == [("DA", "format")]

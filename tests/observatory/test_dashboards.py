@@ -101,7 +101,10 @@ def test_dashboard_page_shows_charts_and_data_tables(client, four_passages):
     assert response.status_code == 200
     text = response.content.decode()
     assert text.count('<svg xmlns="http://www.w3.org/2000/svg"') == 5 and 'role="img"' in text
-    assert "CHU de Rouen (urgences)" in text and "<script" not in text.split("</head>")[1]
+    body = text.split("</head>")[1]
+    # No executable script in the body: only the JSON data block of the interactive chart (json_script).
+    assert "CHU de Rouen (urgences)" in text and body.count("<script") == body.count('<script id="daily-data" type="application/json">') == 1
+    assert '<script type="module" src="/static/observatory/charts.js">' in text.split("</head>")[0]
 
 
 def test_dashboard_bad_filters_are_400_in_french(client, four_passages):

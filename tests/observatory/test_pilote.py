@@ -136,3 +136,43 @@ def test_member_report_always_covers_twelve_calendar_months(hospitals, month):
     report = pilote.member_report(_member_with_activity(hospitals), month)
     assert len(report.months) == 12 and report.months[-1] == month
     assert report.months[0] == dt.date(month.year - (month.month < 12), (month.month % 12) + 1, 1)
+
+
+def test_telehealth_acts_are_counted_by_organisation_of_the_professional(db):
+    from django.utils import timezone
+
+    from enrs.core.validators import finess_complete, luhn_complete
+    from enrs.directory import services as directory
+    from enrs.identity.models import Patient
+    from enrs.telehealth.models import Act
+
+    def organisation(n, name):
+        return directory.upsert_organisation({"finess": finess_complete(f"1400{n:04d}"), "name": name, "kind": "CH"}).obj
+
+    def professional(n, org):
+        user = User.objects.create_user(username=f"tele{n}", email=f"tele{n}@test.invalid", password="x" * 12, kind="pro")
+        record = directory.upsert_professional({"rpps": luhn_complete(f"1000{n:06d}"), "last_name": f"Tele{n}",
+                                                "first_name": "Prénom", "profession_code": "10"}).obj
+        directory.upsert_situation(record, org, {"specialty_code": "SM54", "mode": "S"})
+        directory.link_user(record, user)
+        return user
+
+    clinic, hospital = organisation(9101, "Clinique téléconsultante"), organisation(9102, "CH expert")
+    consultant, expert = professional(9101, clinic), professional(9102, hospital)
+    nowhere = User.objects.create_user(username="sans-structure", email="s@test.invalid", password="x" * 12, kind="pro")
+    patient = Patient.objects.create(birth_name="MARTIN", birth_first_names="Claire", birth_date=dt.date(1948, 1, 2), sex="F")
+    now = timezone.now()
+    for professional, kind, party in ((consultant, "teleconsultation", "professional"),
+                                      (consultant, "teleconsultation", "professional"),
+                                      (nowhere, "teleconsultation", "professional"),
+                                      (expert, "teleexpertise", "expert"), (consultant, "teleexpertise", "requester")):
+        Act.objects.create(kind=kind, patient=patient, professional=professional, party=party, performed_at=now)
+    today = timezone.localdate()
+    month = today.replace(day=1)
+    table = pilote.monthly_activity(month, today)
+    assert table.region["teleconsultations"] == {month: 3}
+    assert table.region["teleexpertises"] == {month: 1}  # the expert's act only
+    only_clinic = pilote.monthly_activity(month, today, {clinic.pk})
+    assert only_clinic.region["teleconsultations"] == {month: 2}
+    assert only_clinic.region.get("teleexpertises", {}) == {}
+    assert pilote.monthly_activity(month, today, {hospital.pk}).region["teleexpertises"] == {month: 1}

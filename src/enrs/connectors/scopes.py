@@ -21,6 +21,7 @@ IDENTITY_READ = "identite:lecture"
 IDENTITY_WRITE = "identite:ecriture"
 OFFER_CAPACITY = "offre:capacite"
 OBSERVATORY_RPU = "rpu:depot"
+OBSERVATORY_ANTIBIO = "antibio:depot"
 COORDINATION_EVENTS = "coordination:evenements"  # issue 5
 AGENDA_READ = "agenda:lecture"
 AGENDA_WRITE = "agenda:ecriture"
@@ -32,6 +33,7 @@ SCOPES: dict[str, str] = {
     IDENTITY_READ: _("Lire les identités patients connues de son organisation et rechercher une identité (Patient/$match)"),
     IDENTITY_WRITE: _("Créer et mettre à jour les identités patients de son organisation (FHIR Patient)"),
     OBSERVATORY_RPU: _("Envoyer les fichiers RPU des services d'urgences de son organisation (observatoire ORU)"),
+    OBSERVATORY_ANTIBIO: _("Envoyer les fichiers NormAntiBio (consommation et résistance aux antibiotiques) de son organisation"),
     COORDINATION_EVENTS: _("Signaler les admissions et sorties (FHIR Encounter) et déposer les synthèses de télésurveillance"),
     AGENDA_READ: _("Lire les créneaux et les rendez-vous des agendas de son organisation (FHIR Slot, Appointment)"),
     AGENDA_WRITE: _("Déclarer, annuler et déplacer les rendez-vous des agendas de son organisation (FHIR Appointment)"),

@@ -290,5 +290,6 @@ def build_demo_region(
         persona_places = [builder.organisations[p.organisation] for p in PERSONAS if p.organisation in builder.organisations]
         membership_demo.build_demo_membership(builder.organisations.values(), always=persona_places)  # members, an AG, a quote
         observatory_demo.build_demo_rpu(builder.organisations.values(), seed)  # a week of RPU per emergency department
+        observatory_demo.build_demo_antibio(builder.organisations.values(), seed)  # two years of NormAntiBio figures
     summary.seconds = time.perf_counter() - started
     return summary

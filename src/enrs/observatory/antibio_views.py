@@ -93,13 +93,13 @@ def _maps(consumption, resistance) -> list:
     maps = [charts.departement_map(
         {d: c.per_thousand for d, c in consumption.by_departement.items()},
         title=_("Consommation d'antibiotiques (DDJ pour 1 000 journées d'hospitalisation) par département"),
-        desc=_("Carte schématique : plus le département est foncé, plus la consommation est élevée."),
+        desc=_("Carte par département : plus le département est foncé, plus la consommation est élevée."),
         chart_id="map-conso", unit=_("DDJ/1000 JH"))]
     for line in resistance:
         maps.append(charts.departement_map(
             {d: c.percent for d, c in line.by_departement.items()},
             title=_("%(label)s, par département (%%)") % {"label": line.indicator.label},
-            desc=_("Carte schématique : plus le département est foncé, plus la part de souches résistantes est élevée."),
+            desc=_("Carte par département : plus le département est foncé, plus la part de souches résistantes est élevée."),
             chart_id=f"map-{line.indicator.code}", unit="%"))
     return maps
 
@@ -111,10 +111,14 @@ def dashboard(request):
     form = AntibioDashboardForm(request.GET or None, years=years)
     valid = not form.is_bound or form.is_valid()
     year = (form.cleaned_data.get("annee") if form.is_bound and valid else None) or (years[0] if years else None)
-    context = {"form": form, "year": year, "regional": regional, "nav_section": "observatory", "shapes": charts.departement_shapes()}
+    context = {"form": form, "year": year, "regional": regional, "nav_section": "observatory",
+               "shapes": {code: {"nom": name} for code, name in charts.map_departements({}).items()},
+               "map_attribution": charts.MAP_ATTRIBUTION if charts.france_departements() else ""}
     if year is not None:
         consumption = antibio_indicators.consumption(year)
         resistance = antibio_indicators.resistance(year)
+        with_data = {d: 1 for d in consumption.by_departement} | {d: 1 for line in resistance for d in line.by_departement}
+        context["shapes"] = {code: {"nom": name} for code, name in charts.map_departements(with_data).items()}
         context.update({
             "consumption": consumption, "resistance": resistance, "maps": _maps(consumption, resistance),
             "establishments": _visible(consumption.by_establishment, request.user, regional),

@@ -17,15 +17,22 @@ DESTINATION and ORIENT whose denominator is the hospitalised passages
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import logging
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from enrs.observatory.rpu import FIELDS, parse_date, parse_datetime
+
+logger = logging.getLogger(__name__)
 
 PARIS = ZoneInfo("Europe/Paris")
 UTC = dt.UTC
@@ -55,7 +62,7 @@ MAX_AGE_YEARS = 120
 
 _CP = re.compile(r"\d{5}")
 # CIM-10 (FR): a letter, two digits, then up to three characters (ATIH extensions, e.g. U0710, S7200+1 is
-# written S72001 once normalised). Only the shape is checked: see SHIPPED_CIM10_LIMITS below.
+# written S72001 once normalised). The shape first, then the code list (cim10_is_valid).
 _CIM10 = re.compile(r"[A-Z]\d{2}[0-9A-Z+]{0,3}")
 _CCAM = re.compile(r"[A-Z]{4}\d{3}(?:-\d{1,2})?")
 _MOTIF = re.compile(r"[0-9A-Z.+-]{1,20}")
@@ -120,12 +127,62 @@ class Quality:
 
 
 # --- Single-field validity -------------------------------------------------------------------
+CIM10_DEFAULT_FILE = Path(__file__).parent / "data" / "cim10_oms_2019.txt"
+
+
+def cim10_list_path() -> Path | None:
+    """The CIM-10 code list in force: setting or environment ``ENRS_OBSERVATORY_CIM10_FILE`` (a path;
+    empty = no list, shape check only), else the shipped WHO ICD-10 2019 list."""
+    configured = None
+    try:
+        from django.conf import settings
+
+        configured = getattr(settings, "ENRS_OBSERVATORY_CIM10_FILE", None)
+    except ImproperlyConfigured:  # used outside Django (a plain script)
+        pass
+    if configured is None:
+        configured = os.environ.get("ENRS_OBSERVATORY_CIM10_FILE")
+    if configured is None:
+        return CIM10_DEFAULT_FILE
+    return Path(configured) if configured else None
+
+
+@functools.cache
+def _cim10_codes(path: Path | None) -> tuple[frozenset[str], frozenset[str]] | None:
+    """(codes, three-character categories without subcategory) of the list file, or None (shape only)."""
+    if path is None:
+        return None
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            codes = frozenset(line.strip().upper().replace(".", "") for line in handle
+                              if line.strip() and not line.lstrip().startswith("#"))
+    except OSError:
+        logger.warning("CIM-10 list %s unreadable: shape check only", path)
+        return None
+    subdivided = {code[:3] for code in codes if len(code) > 3}
+    return codes, frozenset(code for code in codes if len(code) == 3 and code not in subdivided)
+
+
+@functools.lru_cache(maxsize=65536)
+def _cim10_in_list(code: str, path: Path | None) -> bool:
+    loaded = _cim10_codes(path)
+    if loaded is None:
+        return True
+    codes, leaves = loaded
+    # In the list; or characters beyond a listed subcategory, or beyond a category without
+    # subcategory: ATIH national extensions (5th/6th character) are accepted on their WHO stem.
+    return code in codes or (len(code) > 4 and code[:4] in codes) or (len(code) > 3 and code[:3] in leaves)
+
+
 def cim10_is_valid(code: str) -> bool:
-    """Shape of a normalised CIM-10 code, minus the categories known to be empty."""
+    """A normalised CIM-10 code: its shape, not in an empty block, and (when a code list is
+    configured, by default WHO ICD-10 2019) its category/subcategory in the list."""
     if not _CIM10.fullmatch(code):
         return False
     letter, number = code[0], int(code[1:3])
-    return not any(letter == block[0] and block[1] <= number <= block[2] for block in _CIM10_EMPTY_BLOCKS)
+    if any(letter == block[0] and block[1] <= number <= block[2] for block in _CIM10_EMPTY_BLOCKS):
+        return False
+    return _cim10_in_list(code, cim10_list_path())
 
 
 def _in(values: frozenset):

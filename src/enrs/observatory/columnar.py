@@ -35,6 +35,7 @@ from enrs.observatory.checks import (
     ROW_COLUMNS,
     SINGLE_FIELD,
     RecordChecker,
+    cim10_is_valid,
     _SETS,
 )
 from enrs.observatory.rpu import ACTE_INDEX, DA_INDEX, SCALAR_FIELDS, parse_datetime, record_from_row
@@ -97,6 +98,20 @@ def _date(text: pa.Array) -> tuple[pa.Array, pa.Array]:
     same = pc.equal(pc.strftime(parsed, format="%d/%m/%Y"), text)
     valid = pc.and_kleene(pc.and_kleene(pc.match_substring_regex(text, _DATE_SHAPE), same), pc.greater_equal(pc.year(parsed), 1))
     return parsed, pc.fill_null(valid, False)
+
+
+def _cim10_listed(values: pa.Array) -> pa.Array:
+    """False for the rows holding a code that ``checks.cim10_is_valid`` refuses (code list): the
+    distinct codes of the chunk are looked up once each; rows with a bad shape are caught above."""
+    lists = pc.split_pattern(values, " ")
+    codes = pc.list_flatten(lists)
+    distinct = pc.unique(codes).to_pylist()
+    bad = [code for code in distinct if code and not cim10_is_valid(code)]
+    if not bad:
+        return pa.array([True] * len(values), pa.bool_())
+    hits = pc.is_in(codes, value_set=pa.array(bad, pa.string()))
+    rows = set(pc.filter(pc.list_parent_indices(lists), hits).to_pylist())
+    return pa.array([i not in rows for i in range(len(values))], pa.bool_())
 
 
 def _valid_or_absent(values: pa.Array, valid: pa.Array) -> pa.Array:
@@ -170,6 +185,7 @@ class ColumnScreen:
             ok = pc.and_(ok, _valid_or_absent(columns[name], pc.match_substring_regex(columns[name], _REGEX[name])))
         for name in ("DP", "DA"):
             ok = pc.and_(ok, _valid_or_absent(columns[name], pc.invert(pc.match_substring_regex(columns[name], _EMPTY_CIM10))))
+            ok = pc.and_(ok, _cim10_listed(columns[name]))
         return ok
 
     @staticmethod

@@ -96,8 +96,28 @@ def _board(request):
     return form, valid, board, regional, names
 
 
+def daily_chart_data(board: indicators.Dashboard, names: dict[str, str]) -> dict:
+    """The data of the interactive daily chart (``static/observatory/charts.js``), embedded with
+    ``json_script``: days, and one series per establishment with its département. Aggregates only."""
+    return {
+        "days": [day.isoformat() for day, _n in board.daily],
+        "series": [{"finess": finess, "label": names.get(finess, finess), "departement": departement, "values": values}
+                   for finess, departement, values in board.daily_series],
+        "labels": {
+            "title": _("Passages par jour"), "description": _("Passages aux urgences par jour du {first} au {last}, par département."),
+            "period": _("Période affichée"), "from": _("Premier jour"), "to": _("Dernier jour"),
+            "reset": _("Toute la période"), "establishment": _("Établissement affiché"),
+            "all_establishments": _("Tous les établissements"), "series": _("Séries par département"),
+            "departement": _("Département {code}"), "day": _("Jour"), "total": _("Total"),
+            "status": _("Du {first} au {last} : {days} jours, {total} passages affichés."),
+        },
+    }
+
+
 def _page(request, form, valid, board, regional):
+    names = establishment_names(request.user)
     context = {"form": form, "board": board, "charts": _charts(board), "regional": regional, "nav_section": "observatory",
+               "daily_data": daily_chart_data(board, names),
                "summary": _summary_rows(board.summary),
                "weekdays": [str(d) for d in indicators.WEEKDAYS], "query": request.GET.urlencode(), "hours": range(24)}
     return render(request, "observatory/dashboard.html", context, status=200 if valid else 400)

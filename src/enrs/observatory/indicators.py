@@ -97,6 +97,9 @@ class Dashboard:
     transport: list[tuple[str, int]] = field(default_factory=list)
     heatmap: list[list[int]] = field(default_factory=list)  # 7 weekdays × 24 hours
     syndromes: list[dict] = field(default_factory=list)
+    # Per-establishment daily counts (FINESS, département, one count per day of the scope): the data
+    # of the interactive daily chart (period zoom, series toggles, establishment filter).
+    daily_series: list[tuple[str, str, list[int]]] = field(default_factory=list)
 
 
 def _ratio(numerator, denominator) -> float | None:
@@ -159,6 +162,18 @@ def daily(store: AnalyticalStore, scope: Scope) -> list[tuple[dt.date, int]]:
     where, params = scope.where()
     counts = dict(store.query(f"SELECT jour, sum(n) FROM {DAILY} WHERE {where} GROUP BY jour", params))
     return [(day, counts.get(day, 0)) for day in (scope.first_day + dt.timedelta(days=i) for i in range(scope.days))]
+
+
+def daily_by_establishment(store: AnalyticalStore, scope: Scope) -> list[tuple[str, str, list[int]]]:
+    """One series per establishment: (FINESS, département, passages of each day of the scope)."""
+    where, params = scope.where()
+    rows = store.query(f"SELECT finess, coalesce(departement, '?'), jour, sum(n) FROM {DAILY} WHERE {where} GROUP BY 1, 2, 3",
+                       params)
+    series: dict[tuple[str, str], list[int]] = {}
+    for finess, departement, day, count in rows:
+        values = series.setdefault((finess, departement), [0] * scope.days)
+        values[(day - scope.first_day).days] += int(count)
+    return [(finess, departement, values) for (finess, departement), values in sorted(series.items()) if any(values)]
 
 
 def by_establishment(store: AnalyticalStore, scope: Scope, names: dict[str, str]) -> list[tuple[str, str, int, float | None]]:
@@ -248,6 +263,7 @@ def dashboard(scope: Scope, names: dict[str, str], store: AnalyticalStore | None
             by_establishment=by_establishment(store, scope, names), by_departement=by_departement(store, scope),
             age_bands=age_bands(store, scope, counts), ccmu=ccmu(store, scope, counts), transport=transport(store, scope, counts),
             heatmap=heatmap(store, scope), syndromes=syndromes(store, scope),
+            daily_series=daily_by_establishment(store, scope),
         )
 
 

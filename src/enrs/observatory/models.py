@@ -105,6 +105,7 @@ class AntibioImport(models.Model):
     )
     received_at = models.DateTimeField(_("reçu le"), auto_now_add=True, db_index=True)
     status = models.CharField(_("statut"), max_length=10, choices=RpuFile.Status.choices)
+    channel = models.CharField(_("canal"), max_length=10, choices=RpuFile.Channel.choices, default=RpuFile.Channel.WEB)
     error_message = models.TextField(_("erreur"), blank=True)
     lines = models.PositiveIntegerField(_("lignes reçues"), default=0)
     accepted = models.PositiveIntegerField(_("lignes intégrées"), default=0)

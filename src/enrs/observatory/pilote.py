@@ -23,7 +23,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dateutil.relativedelta import relativedelta
 from django.apps import apps as django_apps
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
@@ -123,15 +122,28 @@ class DeclaredSource:
 # Services of issue 10's list that live in other apps: counted from their own tables when installed.
 # Choice: confirmed bookings only; chat messages have no organisation (region total only).
 DECLARED_SOURCES = (
-    # Telehealth acts carry no organisation yet: counted for the region. One tele-expertise = its expert's act.
-    DeclaredSource("teleconsultations", _("Téléconsultations"), "telehealth.Act", "performed_at", "",
-                   (("kind", "teleconsultation"),)),
-    DeclaredSource("teleexpertises", _("Télé-expertises"), "telehealth.Act", "performed_at", "",
-                   (("kind", "teleexpertise"), ("party", "expert"))),
     DeclaredSource("rendez_vous", _("Rendez-vous confirmés"), "agenda.Appointment", "created_at", "agenda__organisation_id",
                    (("status", "booked"),)),
     DeclaredSource("documents_partages", _("Documents partagés"), "coordination.Document", "created_at", "organisation_id"),
     DeclaredSource("messages", _("Messages de messagerie instantanée"), "messaging.Message", "created_at"),
+)
+
+
+def _telehealth_acts(kind: str, party: str = ""):
+    """Telehealth acts by month and organisation, read through ``enrs.telehealth.selectors`` (never its models)."""
+
+    def monthly(first: dt.date, last: dt.date) -> Rows:
+        from enrs.telehealth import selectors as telehealth
+
+        return telehealth.monthly_act_counts(first, last, kind=kind, party=party)
+
+    return monthly
+
+
+# (code, label, act kind, party): one tele-expertise = its expert's act (the requester has his own act).
+TELEHEALTH_SOURCES = (
+    ("teleconsultations", _("Téléconsultations"), "teleconsultation", ""),
+    ("teleexpertises", _("Télé-expertises"), "teleexpertise", "expert"),
 )
 
 
@@ -155,6 +167,9 @@ def register_builtin_sources() -> None:
     register_source(ActivitySource("fichiers_rpu", _("Fichiers RPU intégrés (observatoire des urgences)"), _rpu_files))
     register_source(ActivitySource("fichiers_antibio", _("Fichiers NormAntiBio intégrés"), _antibio_files))
     register_source(ActivitySource("notifications", _("Notifications envoyées"), _notifications))
+    if django_apps.is_installed("enrs.telehealth"):
+        for code, label, kind, party in TELEHEALTH_SOURCES:
+            register_source(ActivitySource(code, label, _telehealth_acts(kind, party)))
     for declared in DECLARED_SOURCES:
         if declared.model_class() is not None:
             register_source(ActivitySource(declared.code, declared.label, declared.monthly))
@@ -239,7 +254,9 @@ class MemberReport:
 
 def member_report(member, month: dt.date) -> MemberReport:
     first, last = month_bounds(month)
-    start = first - relativedelta(months=11)  # twelve calendar months ending with ``month`` (days vary: count months)
+    # Twelve months ending with ``first`` (calendar arithmetic: "335 days back" gave 13 in December).
+    back = first.year * 12 + first.month - 1 - 11
+    start = dt.date(back // 12, back % 12 + 1, 1)
     own = monthly_activity(start, last, member_organisation_ids(member))
     region = monthly_activity(first, last)
     previous = (first - dt.timedelta(days=1)).replace(day=1)

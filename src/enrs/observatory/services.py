@@ -229,8 +229,21 @@ def process_drop_folder(directory: str | Path) -> list[RpuFile]:
 
 
 # --- NormAntiBio imports --------------------------------------------------------------------------
-def import_antibio(data: bytes, *, filename: str, user=None, may_send: Callable[[object], bool] | None = None) -> AntibioImport:
+class AntibioNotAuthorised(Exception):
+    """A line names an establishment the sender may not send for (API channel: the whole file is refused)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def import_antibio(data: bytes, *, filename: str, user=None, may_send: Callable[[object], bool] | None = None,
+                   channel: str = RpuFile.Channel.WEB, refuse_unauthorised: bool = False) -> AntibioImport:
     """Check a NormAntiBio CSV file and store it in one transaction.
+
+    With ``refuse_unauthorised`` (the connector API), a line naming an establishment the sender
+    may not send for refuses the whole file: :class:`AntibioNotAuthorised` is raised and nothing
+    is stored (not even the log line); the web form rejects such lines one by one instead.
 
     Accepted lines *replace* the stored figures of the same kind for every (FINESS, year) pair
     they name (re-sending a corrected file is idempotent); rejected lines are kept with their
@@ -248,13 +261,20 @@ def import_antibio(data: bytes, *, filename: str, user=None, may_send: Callable[
         return "", ""
 
     outcome = antibio.read_csv(data, resolve)
+    if refuse_unauthorised:
+        for line in outcome.rejected:
+            if any(error.code == "finess_non_autorise" for error in line.errors):
+                raise AntibioNotAuthorised(
+                    _("Ligne %(line)d : le FINESS %(finess)s n'appartient pas à votre organisation ; fichier refusé, rien n'a été enregistré.")
+                    % {"line": line.number, "finess": line.fields.get("finess", "?")}
+                )
     with transaction.atomic():
         senders = {organisations[line.values["finess"]].pk: organisations[line.values["finess"]] for line in outcome.accepted}
         source = AntibioImport.objects.create(
             kind=outcome.kind, filename=filename[:255], sha256=hashlib.sha256(data).hexdigest(), size=len(data),
             encoding=outcome.encoding, organisation=next(iter(senders.values())) if len(senders) == 1 else None,
             sent_by=user if getattr(user, "is_authenticated", False) else None,
-            status=RpuFile.Status.REJECTED if outcome.file_error else RpuFile.Status.ACCEPTED,
+            status=RpuFile.Status.REJECTED if outcome.file_error else RpuFile.Status.ACCEPTED, channel=channel,
             error_message=outcome.file_error, lines=0 if outcome.file_error else outcome.lines,
             accepted=0 if outcome.file_error else len(outcome.accepted),
             rejected=0 if outcome.file_error else len(outcome.rejected),

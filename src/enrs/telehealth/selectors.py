@@ -166,6 +166,32 @@ def act_counts(user, *, year: int) -> list[dict]:
     return [{**row, "kind_label": labels.get(row["kind"], row["kind"])} for row in rows]
 
 
+def monthly_act_counts(first: dt.date, last: dt.date, *, kind: str, party: str = "") -> list[tuple[dt.date, int | None, int]]:
+    """Acts of ``kind`` (and ``party``) performed in [first, last], as (month, organisation id, count).
+
+    For activity reporting (Pilot-e), aggregates only. An act is counted for the organisation of
+    its professional's oldest active practice situation in an active organisation (one
+    organisation per act, so organisation figures add up to the region); ``None`` when the
+    professional has none (counted for the region only).
+    """
+    acts = Act.objects.filter(kind=kind, performed_at__date__gte=first, performed_at__date__lte=last)
+    if party:
+        acts = acts.filter(party=party)
+    rows = list(acts.annotate(month=TruncMonth("performed_at")).values("month", "professional_id").annotate(n=Count("pk")))
+    home: dict[int, int] = {}
+    situations = (PracticeSituation.objects.filter(professional__user_id__in={r["professional_id"] for r in rows}, active=True,
+                                                   organisation__active=True)
+                  .order_by("pk").values_list("professional__user_id", "organisation_id"))
+    for user_id, organisation_id in situations:
+        home.setdefault(user_id, organisation_id)
+    totals: dict[tuple[dt.date, int | None], int] = {}
+    for row in rows:
+        month = row["month"].date() if isinstance(row["month"], dt.datetime) else row["month"]
+        key = (month.replace(day=1), home.get(row["professional_id"]))
+        totals[key] = totals.get(key, 0) + row["n"]
+    return [(month, organisation_id, n) for (month, organisation_id), n in sorted(totals.items(), key=lambda i: (i[0][0], i[0][1] or 0))]
+
+
 # --- Life line ----------------------------------------------------------------------------------------------
 def lifeline_entries(patient, user):
     """Telemonitoring enrolments and answered tele-expertises of ``patient`` that ``user`` may read."""
