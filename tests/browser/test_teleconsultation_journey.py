@@ -107,3 +107,43 @@ def test_teleconsultation_patient_waits_is_admitted_and_both_decode_video(media_
         pat_context.close()
     assert ConsentRecord.objects.get().given
     assert RoomInvitation.objects.get(user=patient_user).used_at is not None
+
+
+def test_third_participant_makes_a_full_mesh_of_three(media_browser, asgi_server, settings):
+    """A nurse at the patient's side joins as a third party: three peers, each decoding two videos."""
+    from django.utils import timezone
+    from playwright.sync_api import expect
+
+    from access.builders import make_organisation, make_patient_account, make_professional
+    from enrs.access import services as access_services
+    from enrs.telehealth import rooms
+
+    settings.ENRS_REQUIRE_MFA_FOR_PROFESSIONALS = False
+    doctor = make_professional(make_organisation())
+    nurse = make_professional(make_organisation(), profession_code="60")
+    patient_user, patient = make_patient_account()
+    access_services.add_care_team_member(patient, doctor)
+    room, _token = rooms.create_teleconsultation(doctor, patient=patient, title="Pansement", opens_at=timezone.now(), duration_minutes=20)
+    rooms.record_consent(patient_user, room, given=True)
+    rooms.invite(doctor, room, nurse, role="third", notify=False)
+
+    contexts, pages = [], []
+    try:
+        for user in (doctor, patient_user, nurse):
+            context, page = _signed_in_page(media_browser, asgi_server, user)
+            contexts.append(context)
+            pages.append(page)
+            page.goto(f"{asgi_server.url}/telesante/salle/{room.pk}/")
+            page.get_by_role("button", name="Activer caméra et micro et rejoindre").click()
+        pro = pages[0]
+        for _ in range(2):  # the host lets the patient and the nurse in
+            pro.get_by_role("button", name="Faire entrer").first.click()
+            pro.wait_for_timeout(300)
+        for page in pages:
+            expect(page.locator("#room-status")).not_to_contain_text("salle d'attente")
+        seen = _wait_for_frames(pages, timeout=60.0)
+        for frames in seen:
+            assert len(frames) == 2 and all(n > 0 for n in frames.values()), seen
+    finally:
+        for context in contexts:
+            context.close()

@@ -100,7 +100,11 @@ def test_share_invite_a_nurse_and_close_from_the_room(client, booked, settings, 
         "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "docs")}}}
     pro_user, patient_user, appointment = booked
     room, _token = rooms.room_for_appointment(pro_user, appointment)
-    rooms.record_consent(patient_user, room, given=True)
+    client.force_login(pro_user)
+    assert "Consentement oral du patient recueilli" in client.get(reverse("telehealth:room", args=[room.pk])).content.decode()
+    client.post(reverse("telehealth:room_consent", args=[room.pk]), {"decision": "given"})  # oral consent, by the host
+    consent = room.consents.get()
+    assert consent.given and consent.recorded_by == pro_user and rooms.consent_state(room) is True
     nurse_record, nurse = make_pro(make_organisation(name="Cabinet infirmier"), last_name="Leroy")
     client.force_login(pro_user)
     unknown = client.post(reverse("telehealth:room_invite", args=[room.pk]), {"rpps": "99999999999", "role": "third"})
