@@ -462,6 +462,13 @@ ENRS_MSSANTE_CLIENT_KEY = os.environ.get("ENRS_MSSANTE_CLIENT_KEY", "")
 ENRS_MSSANTE_READ_RECEIPT = env_bool("ENRS_MSSANTE_READ_RECEIPT", False)  # unconfirmed convention
 # Fixed extra headers on every MSSanté message, as JSON (e.g. '{"X-MSS-MES": "..."}'); unconfirmed conventions.
 ENRS_MSSANTE_EXTRA_HEADERS = __import__("json").loads(os.environ.get("ENRS_MSSANTE_EXTRA_HEADERS", "{}"))
+# IHE XDM packaging (IHE_XDM.ZIP; messaging/xdm.py): "cda" (CDA documents only), "always" or "never";
+# the OIDs are placeholders until the operator sets its own arc. Unconfirmed conventions.
+ENRS_MSSANTE_XDM = os.environ.get("ENRS_MSSANTE_XDM", "cda")
+ENRS_MSSANTE_XDM_FILENAME = os.environ.get("ENRS_MSSANTE_XDM_FILENAME", "IHE_XDM.ZIP")
+ENRS_MSSANTE_XDM_KEEP_ORIGINAL = env_bool("ENRS_MSSANTE_XDM_KEEP_ORIGINAL", True)
+ENRS_MSSANTE_XDM_OID_ROOT = os.environ.get("ENRS_MSSANTE_XDM_OID_ROOT", "1.2.250.1.999.1")
+ENRS_MSSANTE_XDM_LOCAL_PATIENT_OID = os.environ.get("ENRS_MSSANTE_XDM_LOCAL_PATIENT_OID", "1.2.250.1.999.1.2")
 # Telehealth video (WebRTC): a self-hosted STUN/TURN (coturn), as a JSON list of RTCIceServer
 # dicts; empty means host candidates only (same network). No third-party cloud.
 ENRS_WEBRTC_ICE_SERVERS = __import__("json").loads(os.environ.get("ENRS_WEBRTC_ICE_SERVERS", "[]"))

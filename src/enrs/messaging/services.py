@@ -107,7 +107,7 @@ def add_participants(actor, conversation: Conversation, users) -> list[Participa
     if actor_participation is None or actor_participation.is_patient or not is_professional(actor):
         raise ChatError(_("Seul un professionnel participant peut ajouter des participants."))
     with transaction.atomic():
-        locked = Conversation.objects.select_for_update().select_related("patient").get(pk=conversation.pk)
+        locked = Conversation.objects.select_for_update(of=("self",)).select_related("patient").get(pk=conversation.pk)
         if not locked.is_open:
             raise ChatError(_("Cette conversation est close : impossible d'y ajouter des participants."), code="closed")
         if locked.kind == Kind.DIRECT:
