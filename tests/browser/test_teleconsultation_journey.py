@@ -129,10 +129,13 @@ def test_third_participant_makes_a_full_mesh_of_three(media_browser, asgi_server
 
     contexts, pages = [], []
     try:
+        # Every session is written before any page opens: the in-memory SQLite test database has
+        # table locks, and a login written here while the server's sockets write would fail.
         for user in (doctor, patient_user, nurse):
             context, page = _signed_in_page(media_browser, asgi_server, user)
             contexts.append(context)
             pages.append(page)
+        for page in pages:
             page.goto(f"{asgi_server.url}/telesante/salle/{room.pk}/")
             page.get_by_role("button", name="Activer caméra et micro et rejoindre").click()
         pro = pages[0]

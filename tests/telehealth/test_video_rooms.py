@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.core.exceptions import ValidationError
@@ -16,6 +15,8 @@ from enrs.core.models import AccessEvent
 from enrs.telehealth import rooms
 from enrs.telehealth.models import RoomInvitation, RoomPresence, VideoRoom
 from enrs.telehealth.routing import websocket_urlpatterns
+
+from messaging.servers import run_scenario  # tests/ is on sys.path (rootdir conftest)
 
 from . import builders
 
@@ -90,10 +91,10 @@ def test_room_creation_is_checked(setting):
 def test_not_invited_is_refused_with_4403(setting):
     _doctor, _patient, room, _token = setting
     stranger = builders.professional("intrus")
-    error, closing = async_to_sync(refused)(stranger, room.pk)
+    error, closing = run_scenario(refused(stranger, room.pk))
     assert error["code"] == 4403 and error["message"] == "Vous n'êtes pas invité à cette salle."
     assert closing == {"type": "websocket.close", "code": 4403}
-    error, closing = async_to_sync(refused)(stranger, 999999)
+    error, closing = run_scenario(refused(stranger, 999999))
     assert closing["code"] == 4403
 
 
@@ -101,14 +102,14 @@ def test_anonymous_socket_is_refused_with_4401(setting):
     from django.contrib.auth.models import AnonymousUser
 
     _doctor, _patient, room, _token = setting
-    error, closing = async_to_sync(refused)(AnonymousUser(), room.pk)
+    error, closing = run_scenario(refused(AnonymousUser(), room.pk))
     assert error["code"] == 4401 and "Connectez-vous" in error["message"] and closing["code"] == 4401
 
 
 def test_expired_link_is_refused_with_4410(setting):
     _doctor, patient, room, _token = setting
     VideoRoom.objects.filter(pk=room.pk).update(closes_at=timezone.now() - dt.timedelta(minutes=1))
-    error, closing = async_to_sync(refused)(patient.user, room.pk)
+    error, closing = run_scenario(refused(patient.user, room.pk))
     assert error["code"] == 4410 and "expiré" in error["message"] and closing["code"] == 4410
 
 
@@ -148,7 +149,7 @@ def test_waiting_room_consent_admission_and_relay(setting):
         await host.disconnect()
         return host_hello, guest_hello, waiting, blocked, no_consent, joined, offer, ice, left
 
-    host_hello, guest_hello, waiting, blocked, no_consent, joined, offer, ice, left = async_to_sync(scenario)()
+    host_hello, guest_hello, waiting, blocked, no_consent, joined, offer, ice, left = run_scenario(scenario())
     assert host_hello["live"] and host_hello["role"] == "host"
     assert not guest_hello["live"] and waiting["peers"][0]["peer"] == guest_hello["peer"]
     assert "salle d'attente" in blocked["message"]
@@ -185,7 +186,7 @@ def test_seventh_participant_is_refused_mesh_limit(setting):
             await socket.disconnect()
         return error, closing, hello
 
-    error, closing, hello = async_to_sync(scenario)()
+    error, closing, hello = run_scenario(scenario())
     assert error["code"] == 4429 and "6 participants" in error["message"] and closing["code"] == 4429
     assert hello["live"]
 
