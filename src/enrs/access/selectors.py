@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
@@ -36,11 +39,39 @@ def assignments_of(user, at=None) -> QuerySet[RoleAssignment]:
     return RoleAssignment.objects.active(at).filter(user=user)
 
 
+# Roles computed once per user inside a ``roles_cached()`` block (one request), instead of three
+# queries at every permission check of the same page.
+_ROLE_SCOPE: ContextVar[dict | None] = ContextVar("enrs_access_role_scope", default=None)
+
+
+@contextmanager
+def roles_cached():
+    """Within the block, ``roles_of(user)`` reads the database once per user.
+
+    Meant for one request (a page asks for the viewer's roles several times and they do
+    not change while it renders). Nested blocks share the outermost cache.
+    """
+    if _ROLE_SCOPE.get() is not None:
+        yield
+        return
+    token = _ROLE_SCOPE.set({})
+    try:
+        yield
+    finally:
+        _ROLE_SCOPE.reset(token)
+
+
 def roles_of(user) -> set[str]:
     """Every role ``user`` holds now: derived from the account plus active assignments."""
     if not _authenticated(user):
         return set()
-    return {str(r) for r in derived_roles(user)} | set(assignments_of(user).values_list("role", flat=True))
+    scope = _ROLE_SCOPE.get()
+    if scope is not None and user.pk in scope:
+        return set(scope[user.pk])
+    roles = {str(r) for r in derived_roles(user)} | set(assignments_of(user).values_list("role", flat=True))
+    if scope is not None:
+        scope[user.pk] = frozenset(roles)
+    return roles
 
 
 def has_role(user, *roles: str) -> bool:

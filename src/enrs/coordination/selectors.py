@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -19,6 +21,56 @@ from enrs.core import permissions
 
 TIMELINE_PAGE = 30
 DOCUMENT_PAGE = 25
+
+
+@dataclass(frozen=True)
+class Window:
+    """One page of rows read without ``COUNT(*)``: ``size + 1`` rows tell whether a next page exists.
+
+    A record may hold thousands of documents and tens of thousands of events: counting them at
+    every render costs more than the page itself, so the page offers "older" / "newer" links
+    instead of "page n of m". Quacks like the part of ``django.core.paginator.Page`` the
+    templates use.
+    """
+
+    object_list: list
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+
+MAX_PAGE = 10_000
+
+
+def window(rows: QuerySet, page, size: int) -> Window:
+    """Page ``page`` (1-based; anything unreadable or out of range reads as 1) of ``rows``."""
+    try:
+        number = int(page)
+    except (TypeError, ValueError):
+        number = 1
+    if not 1 <= number <= MAX_PAGE:
+        number = 1
+    start = (number - 1) * size
+    chunk = list(rows[start:start + size + 1])
+    return Window(object_list=chunk[:size], number=number, has_next=len(chunk) > size)
 
 
 def record_of(patient) -> CoordinationRecord | None:

@@ -46,9 +46,12 @@ def care_role_required(view):
     @wraps(view)
     @login_required
     def wrapper(request, *args, **kwargs):
-        if not access_selectors.has_role(request.user, *access_selectors.CARE_ROLES):
-            raise PermissionDenied(_("Le dossier de coordination est réservé aux professionnels et coordinateurs."))
-        return view(request, *args, **kwargs)
+        # The viewer's roles are read once for the whole request (every permission check of the
+        # page asks for them; no coordination action changes roles).
+        with access_selectors.roles_cached():
+            if not access_selectors.has_role(request.user, *access_selectors.CARE_ROLES):
+                raise PermissionDenied(_("Le dossier de coordination est réservé aux professionnels et coordinateurs."))
+            return view(request, *args, **kwargs)
 
     return wrapper
 
@@ -105,8 +108,8 @@ def _record_context(request, record: CoordinationRecord, **forms) -> dict:
     initial = {"record": record.pk}
     return {
         "record": record, "patient": record.patient, "members": members, "former_members": [m for m in team if not m.is_active()],
-        "documents": Paginator(selectors.documents(record, request.user), selectors.DOCUMENT_PAGE).get_page(_page(request, "docs")),
-        "events": Paginator(selectors.timeline(record), selectors.TIMELINE_PAGE).get_page(_page(request, "page")),
+        "documents": selectors.window(selectors.documents(record, request.user), _page(request, "docs"), selectors.DOCUMENT_PAGE),
+        "events": selectors.window(selectors.timeline(record), _page(request, "page"), selectors.TIMELINE_PAGE),
         "tasks": selectors.open_tasks(record), "pathways": record.pathways.all(),
         "can_update": permissions.can(request.user, "update", record),
         "member_form": forms.get("member_form") or MemberForm(initial=initial),
