@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from enrs.access import selectors as access_selectors
+from enrs.core.forms import add_service_errors
 from enrs.coordination import codes, export, selectors, services
 from enrs.coordination.forms import (
     AttachForm,
@@ -60,12 +61,6 @@ def _record(request, pk: int, action: str = "read") -> CoordinationRecord:
     record = get_object_or_404(CoordinationRecord.objects.select_related("patient"), pk=pk)
     permissions.require(request.user, action, record, channel=CHANNEL, request=request)
     return record
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    for field, errors in (exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]):
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
 
 
 # --- Home ----------------------------------------------------------------------------------------
@@ -155,7 +150,7 @@ def _act(request, form, form_name: str, action, success: str):
         try:
             action(record, form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, success)
             return redirect("coordination:record", pk=record.pk)
@@ -354,7 +349,7 @@ def pending_encounters(request):
                 try:
                     services.attach_pending_encounter(pending, patient, by=request.user, channel=CHANNEL, request=request)
                 except ValidationError as exc:
-                    _errors_to_form(form, exc)
+                    add_service_errors(form, exc)
                 else:
                     messages.success(request, _("Mouvement rattaché à l'identité."))
                     return redirect("coordination:pending_encounters")

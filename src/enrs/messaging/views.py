@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from enrs.core.forms import add_service_errors
 from enrs.messaging import attachments as attachment_store
 from enrs.messaging import demandes, events, forms, mssante, selectors, services
 from enrs.messaging.models import Conversation, MssanteDispatch, RequestType
@@ -21,14 +22,6 @@ from enrs.messaging.models import Conversation, MssanteDispatch, RequestType
 def _professional_required(request) -> None:
     if not services.is_professional(request.user):
         raise PermissionDenied(_("Réservé aux professionnels."))
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _posted(request):
@@ -62,7 +55,7 @@ def new_conversation(request):
                 request.user, kind=data["kind"], members=data["members"], title=data["title"], patient=data["patient"]
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             return redirect("messaging:conversation", conversation.pk)
     return render(request, "messaging/new_conversation.html", {"form": form}, status=400 if form.errors else 200)
@@ -106,7 +99,7 @@ def post_message(request, pk: int):
                 posted = services.post_message(request.user, conversation, client_id=form.cleaned_data["client_id"],
                                                body=form.cleaned_data["body"])  # fmt: skip
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             if posted.created:
                 events.broadcast(conversation.pk, events.message_payload(posted.message))
@@ -138,7 +131,7 @@ def add_participants(request, pk: int):
         try:
             added = services.add_participants(request.user, conversation, form.cleaned_data["members"])
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             events.broadcast(conversation.pk, events.participants_payload(conversation.pk, added))
             messages.success(request, _("Participant(s) ajouté(s) : %(n)d.") % {"n": len(added)})
@@ -233,7 +226,7 @@ def request_status(request, pk: int):
             demandes.change_status(request.user, obj, form.cleaned_data["status"],
                                    assignee=form.cleaned_data["assignee"], note=form.cleaned_data["note"])  # fmt: skip
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Statut mis à jour."))
             return redirect("messaging:request", pk)
@@ -250,7 +243,7 @@ def request_comment(request, pk: int):
         try:
             demandes.add_comment(request.user, obj, body=form.cleaned_data["body"], data=data, filename=filename)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             return redirect("messaging:request", pk)
     return render(request, "messaging/request.html", _request_context(request, obj, comment_form=form), status=400)
@@ -268,7 +261,7 @@ def mssante_send(request):
                                     subject=form.cleaned_data["subject"], body=form.cleaned_data["body"],
                                     data=data, filename=filename, patient=form.cleaned_data["patient"])  # fmt: skip
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             if dispatch.status == MssanteDispatch.Status.SENT:
                 messages.success(request, _("Message remis au serveur MSSanté."))
