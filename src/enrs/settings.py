@@ -471,6 +471,8 @@ ENRS_MSSANTE_XDM_OID_ROOT = os.environ.get("ENRS_MSSANTE_XDM_OID_ROOT", "1.2.250
 ENRS_MSSANTE_XDM_LOCAL_PATIENT_OID = os.environ.get("ENRS_MSSANTE_XDM_LOCAL_PATIENT_OID", "1.2.250.1.999.1.2")
 # Telehealth video (WebRTC): a self-hosted STUN/TURN (coturn), as a JSON list of RTCIceServer
 # dicts; empty means host candidates only (same network). No third-party cloud.
+# Days a professional stays in the patient's care team after a booked teleconsultation (rooms.py).
+ENRS_TELECONSULTATION_CARE_DAYS = int(os.environ.get("ENRS_TELECONSULTATION_CARE_DAYS", 30))
 ENRS_WEBRTC_ICE_SERVERS = __import__("json").loads(os.environ.get("ENRS_WEBRTC_ICE_SERVERS", "[]"))
 ENRS_TURN_SECRET = os.environ.get("ENRS_TURN_SECRET", "")  # coturn static-auth-secret (REST API credentials)
 ENRS_TURN_TTL_SECONDS = int(os.environ.get("ENRS_TURN_TTL_SECONDS", 3600))

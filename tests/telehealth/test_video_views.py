@@ -128,13 +128,46 @@ def test_share_invite_a_nurse_and_close_from_the_room(client, booked, settings, 
     missing = client.post(reverse("telehealth:room_close", args=[room.pk]), {"reason": "Suivi", "billing_code": "TCG"})
     assert missing.status_code == 400 and "Conclusion" in missing.content.decode() and not Act.objects.exists()
     payload = {"reason": "Suivi", "conclusion": "Poursuite", "billing_code": "TC"}
-    outside = client.post(reverse("telehealth:room_close", args=[room.pk]), payload)
-    assert outside.status_code == 400 and "équipe de soins" in outside.content.decode() and not Act.objects.exists()
+    from enrs.access import selectors as access_selectors
     from enrs.access import services as access_services
 
+    # Opening the room from the booking put him in the care team for the episode; without it, refused.
+    relationship = access_selectors.care_relationship(pro_user, appointment.patient)
+    access_services.end_care_team_member(relationship)
+    outside = client.post(reverse("telehealth:room_close", args=[room.pk]), payload)
+    assert outside.status_code == 400 and "équipe de soins" in outside.content.decode() and not Act.objects.exists()
     access_services.add_care_team_member(appointment.patient, pro_user)
     closed = client.post(reverse("telehealth:room_close", args=[room.pk]), payload)
     assert closed.status_code == 302
     act = Act.objects.get()
     assert act.billing_code == "TC" and act.amount_unconfirmed
     assert VideoRoom.objects.get().status == VideoRoom.Status.ENDED
+
+
+def test_the_booked_professional_joins_the_care_team_for_the_episode_only(booked, settings):
+    from enrs.access import selectors as access_selectors
+    from enrs.access import services as access_services
+    from enrs.core.models import AccessEvent
+
+    settings.ENRS_TELECONSULTATION_CARE_DAYS = 10
+    pro_user, _patient_user, appointment = booked
+    patient = appointment.patient
+    assert access_selectors.care_relationship(pro_user, patient) is None
+    rooms.room_for_appointment(pro_user, appointment)
+    relationship = access_selectors.care_relationship(pro_user, patient)
+    assert relationship is not None and relationship.end == appointment.end + dt.timedelta(days=10)
+    assert access_selectors.care_relationship(pro_user, patient, at=relationship.end + dt.timedelta(seconds=1)) is None
+    assert AccessEvent.objects.filter(object_type="access.CareRelationship", object_id=str(relationship.pk), action="create").exists()
+    rooms.room_for_appointment(pro_user, appointment)  # the same room: no second relationship
+    assert patient.care_relationships.count() == 1
+
+
+def test_an_existing_open_care_relationship_is_never_shortened(booked):
+    from enrs.access import selectors as access_selectors
+    from enrs.access import services as access_services
+
+    pro_user, _patient_user, appointment = booked
+    lasting = access_services.add_care_team_member(appointment.patient, pro_user)
+    rooms.room_for_appointment(pro_user, appointment)
+    lasting.refresh_from_db()
+    assert lasting.end is None and access_selectors.care_relationship(pro_user, appointment.patient) == lasting

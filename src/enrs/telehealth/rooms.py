@@ -28,7 +28,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from enrs.core import notifications, permissions
+from enrs.access import selectors as access_selectors
+from enrs.access import services as access_services
+from enrs.core import audit, notifications, permissions
 from enrs.telehealth.models import ConsentRecord, RoomInvitation, RoomPresence, VideoRoom
 
 MESH_LIMIT = 6  # full mesh: n-1 uplinks per participant; beyond, an SFU with the same signaling contract
@@ -144,7 +146,28 @@ def room_for_appointment(user, appointment, *, channel: str = "web") -> tuple[Vi
             opens_at=appointment.start - OPEN_BEFORE, closes_at=appointment.end + CLOSE_AFTER,
         )  # fmt: skip
         _invitation, token = invite(user, room, appointment.patient.user, channel=channel)
+        _join_care_team_for(user, appointment, channel=channel)
     return room, token
+
+
+def _join_care_team_for(user, appointment, *, channel: str) -> None:
+    """The professional of a booked teleconsultation takes care of the patient for this episode.
+
+    The patient chose him by booking (or the booking was made for the patient): a care relationship
+    lasting ``ENRS_TELECONSULTATION_CARE_DAYS`` after the appointment lets him file the report and
+    read the record meanwhile, as for any member of the care team. An existing relationship is kept
+    as it is (never shortened); the new one is in the access trail.
+    """
+    patient = appointment.patient
+    if access_selectors.care_relationship(user, patient) is not None:
+        return
+    relationship = access_services.add_care_team_member(
+        patient, user, organisation=appointment.agenda.organisation, role=_("Téléconsultation"))
+    until = appointment.end + dt.timedelta(days=settings.ENRS_TELECONSULTATION_CARE_DAYS)
+    access_services.end_care_team_member(relationship, at=until)
+    audit.record(actor=user, action="create", channel=channel, patient_id=patient.pk, object_type="access.CareRelationship",
+                 object_id=str(relationship.pk), organisation_id=appointment.agenda.organisation_id, role="professional",
+                 justification=_("Téléconsultation réservée le %(day)s") % {"day": f"{timezone.localtime(appointment.start):%d/%m/%Y %H:%M}"})
 
 
 def create_teleconsultation(user, *, patient, title: str, opens_at: dt.datetime, duration_minutes: int,
