@@ -267,6 +267,16 @@ def _check_contact(email: str, phone: str) -> None:
         raise ValidationError({"contact_phone": _("Numéro de téléphone invalide (chiffres, espaces et + seulement).")})
 
 
+def _new_appointment(motif: Motif, slot, *, patient, patient_label: str, comment: str, external_identifier: str,
+                     **fields) -> Appointment:
+    """The unsaved appointment of a booking or a connector's declaration (``_claim`` stores it)."""
+    return Appointment(
+        agenda=motif.agenda, motif=motif, start=slot.start, end=slot.end, patient=patient,
+        patient_label=(patient_label or (patient.display_name if patient else ""))[:200], comment=comment[:500],
+        external_identifier=external_identifier[:200], **fields,
+    )
+
+
 def book(motif: Motif, start: dt.datetime, *, user, patient=None, patient_label: str = "", hold: bool = False,
          contact_email: str = "", contact_phone: str = "", comment: str = "", now: dt.datetime | None = None,
          external_identifier: str = "") -> Appointment:
@@ -281,13 +291,11 @@ def book(motif: Motif, start: dt.datetime, *, user, patient=None, patient_label:
     if motif.circuit_id:
         members = set(motif.circuit.organisations.values_list("pk", flat=True)) & organisation_ids
         organisation_id = min(members) if members else organisation_id
-    appointment = Appointment(
-        agenda=motif.agenda, motif=motif, start=slot.start, end=slot.end,
+    appointment = _new_appointment(
+        motif, slot, patient=patient, patient_label=patient_label, comment=comment, external_identifier=external_identifier,
         status=Appointment.Status.PENDING if hold else Appointment.Status.BOOKED,
         hold_expires_at=now + dt.timedelta(minutes=HOLD_MINUTES) if hold else None,
-        patient=patient, patient_label=(patient_label or (patient.display_name if patient else ""))[:200],
-        booked_by=user, booked_by_organisation_id=organisation_id, contact_email=contact_email,
-        contact_phone=contact_phone, comment=comment[:500], external_identifier=external_identifier[:200],
+        booked_by=user, booked_by_organisation_id=organisation_id, contact_email=contact_email, contact_phone=contact_phone,
     )
     _claim(appointment, now)
     _after_change(appointment, "booked" if not hold else "held")
@@ -306,11 +314,9 @@ def declare(motif: Motif, start: dt.datetime, *, organisation_ids: set[int], pat
     if motif.agenda.organisation_id not in organisation_ids:
         raise SlotUnavailable(_("Cet agenda n'appartient pas à votre structure."))
     slot = _retry_locked(lambda: _offered(motif, start, now))
-    appointment = Appointment(
-        agenda=motif.agenda, motif=motif, start=slot.start, end=slot.end, status=Appointment.Status.BOOKED,
-        patient=patient, patient_label=(patient_label or (patient.display_name if patient else ""))[:200],
-        booked_by=None, booked_by_organisation_id=motif.agenda.organisation_id, comment=comment[:500],
-        external_identifier=external_identifier[:200],
+    appointment = _new_appointment(
+        motif, slot, patient=patient, patient_label=patient_label, comment=comment, external_identifier=external_identifier,
+        status=Appointment.Status.BOOKED, booked_by=None, booked_by_organisation_id=motif.agenda.organisation_id,
     )
     _claim(appointment, now)
     _after_change(appointment, "booked")

@@ -52,7 +52,6 @@ from enrs.fhir.resources import parse_body
 from enrs.fhir.responses import base_url, fhir_response
 from enrs.identity import selectors, services
 from enrs.identity.models import OID_NIA, OID_NIR, OID_NIR_DEMO, OID_NIR_TEST, IdentityStatus, LocalIdentifier, Patient
-from enrs.interfaces.selectors import authorities_of
 
 CHANNEL = "fhir"
 V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
@@ -93,7 +92,7 @@ class Principal:
 
     def authority_keys(self) -> list[str]:
         """The ``LocalIdentifier.authority`` values of the connector's organisation (OID, else namespace)."""
-        return [oid or namespace for namespace, oid in authorities_of(self.connector.organisation)]
+        return selectors.authority_keys_of(self.connector.organisation)
 
 
 def principal(request: HttpRequest) -> Principal:
@@ -130,8 +129,7 @@ def patients(request: HttpRequest | None) -> QuerySet[Patient]:
     who = principal(request)
     if who.connector is not None:
         _require_scope(who, IDENTITY_READ)
-        known = LocalIdentifier.objects.filter(authority__in=who.authority_keys()).values("patient_id")
-        return base.filter(pk__in=known)
+        return selectors.known_to_organisation(who.connector.organisation)
     return permissions.filter_allowed(who.user, "read", base)
 
 

@@ -39,12 +39,17 @@ class Candidate:
 
 
 # --- Cross-references ---------------------------------------------------------------------
-def known_to_organisation(organisation) -> QuerySet[Patient]:
-    """Identities carrying a local identifier (IPP) of the organisation's assigning authorities:
-    the patients a connector of that organisation knows (OID, else namespace, as the HL7 feed stores it)."""
+def authority_keys_of(organisation) -> list[str]:
+    """The ``LocalIdentifier.authority`` values of an organisation's IPP authorities (OID, else namespace)."""
     from enrs.interfaces.selectors import authorities_of
 
-    keys = [oid or namespace for namespace, oid in authorities_of(organisation)]
+    return [oid or namespace for namespace, oid in authorities_of(organisation)]
+
+
+def known_to_organisation(organisation) -> QuerySet[Patient]:
+    """Identities carrying a local identifier (IPP) of the organisation's assigning authorities:
+    the patients a connector of that organisation knows."""
+    keys = authority_keys_of(organisation)
     return Patient.objects.filter(pk__in=LocalIdentifier.objects.filter(authority__in=keys).values("patient_id"))
 
 
