@@ -147,7 +147,9 @@ class AccessEvent(AppendOnlyModel):
     actor_display = models.CharField(_("utilisateur"), max_length=255, blank=True)
     role = models.CharField(_("rôle"), max_length=50, blank=True)
     organisation_id = models.BigIntegerField(_("organisation (id)"), null=True, blank=True)
-    patient_id = models.BigIntegerField(_("patient (id)"), null=True, blank=True, db_index=True)
+    # No single-column index: ``core_access_patient_idx`` (patient, date) serves
+    # every lookup by patient, and each index is paid on every append.
+    patient_id = models.BigIntegerField(_("patient (id)"), null=True, blank=True)
     object_type = models.CharField(_("type d'objet"), max_length=100, blank=True)
     object_id = models.CharField(_("identifiant d'objet"), max_length=100, blank=True)
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
@@ -197,6 +199,9 @@ class AuditChainHead(models.Model):
 
     last_sequence = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64)
+    # The hash before ``last_hash``: lets PostgreSQL's single UPDATE … RETURNING
+    # hand the appender the tip it chained onto (RETURNING only sees new values).
+    previous_hash = models.CharField(max_length=64, default="0" * 64)
 
     class Meta:
         db_table = "core_audit_chain_head"
