@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from enrs.core import audit
 from enrs.core.middleware import request_id_var
-from enrs.core.models import AccessEvent, AuditAnchor, TrailIsAppendOnly
+from enrs.core.models import AccessEvent, AuditAnchor, AuditChainHead, TrailIsAppendOnly
 
 pytestmark = pytest.mark.django_db
 
@@ -210,6 +210,14 @@ def test_head_is_rebuilt_from_the_tail_when_missing():
     nxt = _record()[0]
     assert nxt.sequence == 3 and nxt.previous_hash == events[1].hash
     assert audit.verify_chain().ok
+
+
+def test_head_holds_the_tip_and_the_hash_before_it():
+    # PostgreSQL's one-UPDATE append reads the tip it chains onto from the head's previous_hash.
+    first, second = _record(2)
+    head = AuditChainHead.objects.get(id=audit.HEAD_ID)
+    assert (head.last_sequence, head.last_hash, head.previous_hash) == (second.sequence, second.hash, first.hash)
+    assert second.previous_hash == first.hash
 
 
 # --- Append-only ----------------------------------------------------------------------------

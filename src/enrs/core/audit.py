@@ -35,11 +35,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from enrs.core.middleware import request_id_var
-from enrs.core.models import AccessEvent, AuditAnchor, AuditChainHead
+from enrs.core.models import GENESIS_HASH, AccessEvent, AuditAnchor, AuditChainHead
 
 ACTIONS = frozenset(AccessEvent.Action.values)
 CHANNELS = frozenset(AccessEvent.Channel.values)
-GENESIS_HASH = "0" * 64
 HEAD_ID = 1
 ANCHOR_SALT = "enrs.core.audit.anchor"
 _PG_LOCK_KEY = 0x454E5253  # "ENRS": serialises head creation on PostgreSQL
@@ -285,10 +284,12 @@ def _create_head(cursor, alias: str):
         row = _touch_head(cursor)
         if row is not None:
             return row
-    tail = AccessEvent.objects.using(alias).order_by("-sequence").values_list("sequence", "hash").first()
-    row = tail or (0, GENESIS_HASH)
-    AuditChainHead.objects.using(alias).create(id=HEAD_ID, last_sequence=row[0], last_hash=row[1])
-    return row
+    tail = AccessEvent.objects.using(alias).order_by("-sequence").values_list("sequence", "hash", "previous_hash").first()
+    sequence, last_hash, previous_hash = tail or (0, GENESIS_HASH, GENESIS_HASH)
+    AuditChainHead.objects.using(alias).create(
+        id=HEAD_ID, last_sequence=sequence, last_hash=last_hash, previous_hash=previous_hash
+    )
+    return sequence, last_hash
 
 
 # --- Hashing and anchors ----------------------------------------------------

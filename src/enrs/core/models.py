@@ -190,6 +190,10 @@ class AuditAnchor(AppendOnlyModel):
         return f"⚓ {self.last_sequence}"
 
 
+# The ``previous_hash`` of the first event of a chain.
+GENESIS_HASH = "0" * 64
+
+
 class AuditChainHead(models.Model):
     """One row: the tip of the chain, locked by each writer so it never forks.
 
@@ -201,7 +205,7 @@ class AuditChainHead(models.Model):
     last_hash = models.CharField(max_length=64)
     # The hash before ``last_hash``: lets PostgreSQL's single UPDATE … RETURNING
     # hand the appender the tip it chained onto (RETURNING only sees new values).
-    previous_hash = models.CharField(max_length=64, default="0" * 64)
+    previous_hash = models.CharField(max_length=64, default=GENESIS_HASH)
 
     class Meta:
         db_table = "core_audit_chain_head"
