@@ -121,3 +121,47 @@ def test_a_foreign_origin_is_refused(asgi_server, doctor):
     with pytest.raises(InvalidStatus) as refused:
         run_scenario(scenario())
     assert refused.value.response.status_code == 403
+
+
+def test_a_removed_participant_s_socket_stops_receiving_the_conversation(asgi_server, conversation, doctor, nurse):
+    http = requests.Session()
+    http.cookies.set("sessionid", session_cookie(doctor).split("=", 1)[1])
+    page = http.get(f"{asgi_server.url}/messagerie/{conversation.pk}/", timeout=20)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+
+    async def scenario():
+        pro = await open_socket(asgi_server.ws_url, session_cookie(doctor))
+        removed = await open_socket(asgi_server.ws_url, session_cookie(nurse))
+        await subscribe(pro, conversation.pk)
+        await subscribe(removed, conversation.pk)
+        response = await asyncio.to_thread(
+            http.post, f"{asgi_server.url}/messagerie/{conversation.pk}/participants/{nurse.pk}/retirer/",
+            data={"csrfmiddlewaretoken": token}, headers={"Referer": asgi_server.url + "/"}, allow_redirects=False, timeout=20,
+        )  # fmt: skip
+        told = await receive(removed, "participant_removed", conversation=conversation.pk)
+        seen_by_others = await receive(pro, "participant_removed", conversation=conversation.pk)
+        after = str(uuid.uuid4())
+        await send(pro, type="send", conversation=conversation.pk, client_id=after, body="Après le retrait")
+        await receive(pro, "message", client_id=after)
+        # The removed socket is unsubscribed: sending is refused and the message never reaches it.
+        refused_id = str(uuid.uuid4())
+        await send(removed, type="send", conversation=conversation.pk, client_id=refused_id, body="Je suis encore là ?")
+        refused = await receive(removed, "error", client_id=refused_id)
+        await send(removed, type="subscribe", conversation=conversation.pk)
+        resubscribe = await receive(removed, "error")
+        leaked = []
+        try:
+            while True:
+                leaked.append(await asyncio.wait_for(removed.recv(), 0.5))
+        except TimeoutError:
+            pass
+        await pro.close()
+        await removed.close()
+        return response.status_code, told, seen_by_others, refused, resubscribe, leaked
+
+    status, told, seen, refused, resubscribe, leaked = run_scenario(scenario())
+    assert status == 302 and told["user"] == nurse.pk and seen["user"] == nurse.pk and not told["left"]
+    assert refused["code"] == "invalid" and "Abonnez-vous" in refused["message"]
+    assert resubscribe["code"] == "forbidden"
+    assert not [frame for frame in leaked if "Après le retrait" in frame]
+    assert not Message.objects.filter(body="Je suis encore là ?").exists()

@@ -7,7 +7,8 @@ Client → server (JSON):
 Server → client:
   {"type": "subscribed", "conversation": 12, "last_seq": 40, "open": true}
   {"type": "ack", "client_id": "<uuid>", "id": 991, "seq": 41, "conversation": 12, "duplicate": false}
-  {"type": "message", …}  {"type": "receipt", …}  {"type": "closed", …}
+  {"type": "message", …}  {"type": "receipt", …}  {"type": "closed", …}  {"type": "participants", …}
+  {"type": "participant_removed", "conversation": 12, "user": 7, …} (a socket of user 7 is unsubscribed)
   {"type": "error", "code": "closed|forbidden|invalid|unavailable", "message": "<French>", "client_id": …}
 
 A message is acknowledged only once it is committed to the database; the ack
@@ -224,3 +225,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.send(text_data=event["text"])
         else:
             await self.send_json(event["payload"])
+
+    async def chat_removed(self, event):
+        """Someone left; when it is this socket's user, it stops receiving the conversation at once."""
+        payload = event["payload"]
+        if payload["user"] == self.user.pk and payload["conversation"] in self.subscribed:
+            await self.channel_layer.group_discard(events.conversation_group(payload["conversation"]), self.channel_name)
+            self.subscribed.discard(payload["conversation"])
+        await self.send_json(payload)

@@ -59,6 +59,19 @@ def participants_payload(conversation_id: int, added) -> dict:
     }
 
 
+def removed_payload(removal) -> dict:
+    """Someone left the conversation: sockets update the list; the removed person's sockets unsubscribe."""
+    return {
+        "type": "participant_removed", "conversation": removal.conversation_id, "user": removal.user_id,
+        "name": removal.user.get_full_name() or removal.user.email, "left": removal.left,
+    }
+
+
+def as_removal_event(payload: dict) -> dict:
+    """Handled by ``ChatConsumer.chat_removed`` (it also drops the removed person's subscription)."""
+    return {"type": "chat.removed", "payload": payload}
+
+
 def as_layer_event(payload: dict) -> dict:
     """Channel-layer events name the consumer handler in "type"; the payload travels inside."""
     return {"type": "chat.event", "payload": payload}
@@ -69,8 +82,8 @@ def as_layer_text(text: str) -> dict:
     return {"type": "chat.event", "text": text}
 
 
-def broadcast(conversation_id: int, payload: dict) -> None:
+def broadcast(conversation_id: int, payload: dict, *, wrap=as_layer_event) -> None:
     """From sync code (views): send ``payload`` to every socket subscribed to the conversation."""
     layer = get_channel_layer()
     if layer is not None:
-        async_to_sync(layer.group_send)(conversation_group(conversation_id), as_layer_event(payload))
+        async_to_sync(layer.group_send)(conversation_group(conversation_id), wrap(payload))

@@ -123,6 +123,37 @@ class Participant(models.Model):
         indexes = [models.Index(fields=["user", "conversation"])]
 
 
+class ParticipantRemoval(models.Model):
+    """A past participation: who was removed (or left) when, and by whom.
+
+    The ``Participant`` row itself is deleted, so every read and write rule
+    (which all look for a participation) shuts the person out at once; this row
+    keeps the history shown under the participant list.
+    """
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="removals")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    joined_at = models.DateTimeField(_("arrivé le"))
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("ajouté par"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("retiré par"), on_delete=models.PROTECT, related_name="+"
+    )
+    removed_at = models.DateTimeField(_("retiré le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("participant retiré")
+        verbose_name_plural = _("participants retirés")
+        ordering = ["removed_at", "pk"]
+
+    @property
+    def left(self) -> bool:
+        """True when the person left by himself."""
+        return self.removed_by_id == self.user_id
+
+
 class Message(models.Model):
     """A chat message; ``seq`` numbers the messages of a conversation from 1 without gaps."""
 

@@ -61,6 +61,15 @@ def participants_added(conversation, actor, users) -> None:
         )
 
 
+def participant_removed(actor, user) -> None:
+    """The removed person is told who removed him; no link (he can no longer open the conversation)."""
+    who = actor.get_full_name() or actor.email
+    _notify(
+        user, kind="messaging.participant", title=_("Vous avez été retiré d'une conversation"),
+        body=_("%(who)s vous a retiré d'une conversation de la messagerie sécurisée.") % {"who": who}, email=False,
+    )
+
+
 def recipients_of_request(request) -> list:
     from enrs.messaging import selectors
 

@@ -14,6 +14,7 @@ from enrs.messaging.models import (
     Conversation,
     Message,
     Participant,
+    ParticipantRemoval,
     PatientConversation,
     PatientRequest,
     Request,
@@ -100,6 +101,18 @@ def may_close(user, conversation: Conversation) -> bool:
 
 def may_add_participants(user, conversation: Conversation) -> bool:
     return conversation.kind != Conversation.Kind.DIRECT and may_close(user, conversation)
+
+
+def removals(conversation: Conversation) -> list[ParticipantRemoval]:
+    """Past participations (removed or left), oldest first, for the history under the participant list."""
+    return list(conversation.removals.select_related("user", "removed_by"))
+
+
+def removable_ids(user, conversation: Conversation, participants_: list[Participant]) -> set[int]:
+    """Whom ``user`` may be offered to remove (the service still judges each removal)."""
+    if not may_add_participants(user, conversation):
+        return set()
+    return {p.user_id for p in participants_ if not p.is_patient and p.user_id != user.pk}
 
 
 def patients_reachable(user) -> QuerySet:

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from enrs.core import permissions
 from enrs.messaging import attachments as attachment_store
 from enrs.messaging import notifying
-from enrs.messaging.models import Attachment, Conversation, Message, Participant
+from enrs.messaging.models import Attachment, Conversation, Message, Participant, ParticipantRemoval
 
 MAX_BODY_CHARS = 10_000
 Kind = Conversation.Kind
@@ -136,6 +136,50 @@ def add_participants(actor, conversation: Conversation, users) -> list[Participa
         ])  # fmt: skip
         notifying.participants_added(locked, actor, unique)
     return added
+
+
+# --- Removing participants -----------------------------------------------------------------------
+def remove_participant(actor, conversation: Conversation, user) -> ParticipantRemoval:
+    """A professional participant removes someone from an open conversation, or leaves it himself.
+
+    Rules: not from a conversation between two professionals, not from a closed one;
+    the patient of a conversation with a patient is never removed (closing ends the
+    exchange); at least one professional stays (only a professional closes) and a
+    group keeps two participants. The participation is deleted, so the removed person
+    no longer reads, writes or is notified; ``ParticipantRemoval`` keeps the history.
+    The removed person is notified (without any content of the conversation).
+    """
+    actor_participation = Participant.objects.filter(conversation=conversation, user=actor).first()
+    if actor_participation is None or actor_participation.is_patient or not is_professional(actor):
+        raise ChatError(_("Seul un professionnel participant peut retirer des participants."))
+    with transaction.atomic():
+        locked = Conversation.objects.select_for_update(of=("self",)).get(pk=conversation.pk)
+        members = list(Participant.objects.filter(conversation=locked).select_related("user"))
+        leaving = next((p for p in members if p.user_id == user.pk), None)
+        _check_removal(locked, leaving, user, [p for p in members if p is not leaving])
+        removal = ParticipantRemoval.objects.create(
+            conversation=locked, user=user, joined_at=leaving.joined_at, added_by=leaving.added_by, removed_by=actor,
+        )
+        leaving.delete()
+        if user.pk != actor.pk:
+            notifying.participant_removed(actor, user)
+    return removal
+
+
+def _check_removal(conversation: Conversation, leaving: Participant | None, user, staying: list[Participant]) -> None:
+    if not conversation.is_open:
+        raise ChatError(_("Cette conversation est close : impossible d'en retirer des participants."), code="closed")
+    if conversation.kind == Kind.DIRECT:
+        raise ChatError(_("Une conversation entre deux professionnels ne se réduit pas : personne ne peut en être retiré."))
+    who = user.get_full_name() or user.email
+    if leaving is None:
+        raise ChatError(_("%(who)s ne participe pas à cette conversation.") % {"who": who})
+    if leaving.is_patient:
+        raise ChatError(_("Le patient ne peut pas être retiré : clore la conversation met fin à l'échange avec lui."))
+    if not any(not p.is_patient for p in staying):
+        raise ChatError(_("Au moins un professionnel doit rester dans la conversation : lui seul peut la clore."))
+    if conversation.kind == Kind.GROUP and len(staying) < 2:
+        raise ChatError(_("Un groupe garde au moins deux participants : clore la conversation si l'échange est terminé."))
 
 
 # --- Posting --------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ urlpatterns = [
     path("messagerie/<int:pk>/envoyer/", views.post_message, name="post_message"),
     path("messagerie/<int:pk>/clore/", views.close, name="close"),
     path("messagerie/<int:pk>/participants/", views.add_participants, name="add_participants"),
+    path("messagerie/<int:pk>/participants/<int:user_id>/retirer/", views.remove_participant, name="remove_participant"),
     path("messagerie/pieces-jointes/<int:pk>/", views.attachment, name="attachment"),
     path("demandes/", views.worklist, name="worklist"),
     path("demandes/nouvelle/<slug:code>/", views.new_request, name="new_request"),

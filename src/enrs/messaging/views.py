@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
@@ -63,10 +64,13 @@ def new_conversation(request):
 
 def _conversation_context(request, conversation, form=None, add_form=None) -> dict:
     history = selectors.history(conversation)
+    participants = selectors.participants(conversation)
     return {
         "conversation": conversation,
         "history": history,
-        "participants": selectors.participants(conversation),
+        "participants": participants,
+        "removable": selectors.removable_ids(request.user, conversation, participants),
+        "removals": selectors.removals(conversation),
         "form": form or forms.MessageForm(initial={"client_id": uuid.uuid4()}),
         "may_close": selectors.may_close(request.user, conversation),
         "may_add": selectors.may_add_participants(request.user, conversation),
@@ -138,6 +142,25 @@ def add_participants(request, pk: int):
             return redirect("messaging:conversation", pk)
     context = _conversation_context(request, conversation, add_form=form)
     return render(request, "messaging/conversation.html", context, status=400)
+
+
+@login_required
+@require_POST
+def remove_participant(request, pk: int, user_id: int):
+    """Remove a participant, or leave (``user_id`` is the user's own): then back to the inbox."""
+    conversation = selectors.conversation_for(request.user, pk, action="update", channel="web", request=request)
+    user = get_object_or_404(get_user_model(), pk=user_id)
+    try:
+        removal = services.remove_participant(request.user, conversation, user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("messaging:conversation", pk)
+    events.broadcast(conversation.pk, events.removed_payload(removal), wrap=events.as_removal_event)
+    if removal.left:
+        messages.success(request, _("Vous avez quitté la conversation."))
+        return redirect("messaging:inbox")
+    messages.success(request, _("%(who)s a été retiré de la conversation.") % {"who": user.get_full_name() or user.email})
+    return redirect("messaging:conversation", pk)
 
 
 @login_required

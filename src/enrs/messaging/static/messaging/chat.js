@@ -64,6 +64,11 @@ function start() {
       status.textContent = "Conversation close : plus aucun message ne peut y être écrit.";
       form?.remove();
       document.querySelectorAll("form[action$='/clore/']").forEach((f) => f.remove());
+    } else if (data.type === "participant_removed" && data.conversation === conversation && data.user === me) {
+      status.textContent = "Vous ne participez plus à cette conversation : plus aucun message ne vous parviendra.";
+      form?.remove();
+      document.getElementById("manage-participants")?.remove();
+      document.getElementById("add-participants")?.remove();
     } else if (data.type === "error") {
       status.textContent = data.message;
       if (data.code === "closed") form?.remove();
