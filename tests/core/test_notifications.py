@@ -128,3 +128,28 @@ def test_notify_bulk_stores_all_in_one_go_and_emails_only_those_asked(users, smt
     assert [r.title for r in rows] == ["Nouveau message", "Autre"]
     assert Notification.objects.filter(recipient=users["pro"]).count() == 2
     assert len(smtp_server) == 1 and smtp_server[0]["Subject"] == "Nouveau message"
+
+
+def test_notify_bulk_sends_its_emails_over_one_connection_and_marks_them_all(users, smtp_server, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        rows = notifications.notify_bulk([
+            (users["pro"], "test", "Admission", "Le 07/12/2026", "/dossiers/1/", True),
+            (users["patient"], "test", "Sortie", "Le 08/12/2026", "", True),
+        ])  # fmt: skip
+    assert sorted(m["Subject"] for m in smtp_server) == ["Admission", "Sortie"]
+    assert "/dossiers/1/" in next(m for m in smtp_server if m["Subject"] == "Admission").get_content()
+    for row in rows:
+        row.refresh_from_db()
+        assert row.emailed_at is not None and row.delivery_error == ""
+
+
+def test_a_failed_bulk_batch_records_each_failure_on_its_own_row(users, settings, django_capture_on_commit_callbacks):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
+    with django_capture_on_commit_callbacks(execute=True):
+        rows = notifications.notify_bulk([
+            (users["pro"], "test", "Admission", "", "", True), (users["patient"], "test", "Sortie", "", "", True),
+        ])  # fmt: skip
+    for row in rows:
+        row.refresh_from_db()
+        assert row.emailed_at is None and row.delivery_error.startswith("e-mail :")

@@ -36,7 +36,7 @@ from enrs.coordination.models import (
     TimelineEvent,
 )
 from enrs.core import audit, permissions
-from enrs.core.notifications import notify
+from enrs.core.notifications import notify, notify_bulk
 from enrs.core.uploads import check_upload
 
 log = logging.getLogger(__name__)
@@ -490,23 +490,27 @@ def record_encounter(patient, notice: EncounterNotice, *, channel: str) -> str:
     record = CoordinationRecord.objects.filter(patient=patient).first()
     if record is None:
         return "not_followed"
+    record.patient = patient  # already loaded: no second read for the notification's title
     kind, label = ADT_EVENTS[notice.event]
     detail = ", ".join(part for part in (notice.facility, notice.unit) if part)
     event = _event(record, kind, str(label), detail=detail, source=notice.source, occurred_at=notice.occurred_at,
                    data={"event": notice.event, "visit": notice.visit_number, "channel": channel})
-    audit.record(actor=None, action="update", channel=channel, patient_id=patient.pk, object_type="coordination.TimelineEvent",
-                 object_id=str(event.pk), justification=notice.source[:200])
     when = timezone.localtime(notice.occurred_at).strftime("%d/%m/%Y %H:%M")
     _notify_encounter(record, active_members(record), label, detail, when)
+    # Last write of the unit of work: the trail's chain head stays locked from here to
+    # the commit, so concurrent feeds queue behind each other as briefly as possible.
+    audit.record(actor=None, action="update", channel=channel, patient_id=patient.pk, object_type="coordination.TimelineEvent",
+                 object_id=str(event.pk), justification=notice.source[:200])
     return "notified"
 
 
 def _notify_encounter(record, members, label, detail, when) -> None:
-    for member in members:
-        notify(member.professional, kind="coordination.encounter",
-               title=_("%(event)s : %(patient)s") % {"event": label, "patient": record.patient.display_name},
-               body=_("Le %(when)s — %(where)s") % {"when": when, "where": detail or _("établissement non précisé")},
-               link=record_link(record))
+    """Every active member, in one INSERT (a busy hospital feed sends many movements a second)."""
+    title = _("%(event)s : %(patient)s") % {"event": label, "patient": record.patient.display_name}
+    body = _("Le %(when)s — %(where)s") % {"when": when, "where": detail or _("établissement non précisé")}
+    link = record_link(record)
+    unique = {member.professional_id: member.professional for member in members}
+    notify_bulk([(user, "coordination.encounter", title, body, link, True) for user in unique.values()])
 
 
 def queue_unknown_encounter(*, source: str, organisation_name: str, control_id: str, event: str, occurred_at,

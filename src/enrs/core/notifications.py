@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection, send_mail
 from django.db import transaction
 from django.utils import timezone
 
@@ -66,19 +66,43 @@ def notify_bulk(items: Iterable[tuple]) -> list[Notification]:
         Notification(recipient=recipient, kind=kind, title=title[:200], body=body, link=link[:500])
         for recipient, kind, title, body, link, _email in items
     ])  # fmt: skip
-    for notification, (recipient, *_rest, email) in zip(rows, items, strict=True):
-        if email and recipient.email and notification.pk is not None:
-            transaction.on_commit(lambda pk=notification.pk: _send_email(pk))
+    emails = [
+        (notification, recipient.email) for notification, (recipient, *_rest, email) in zip(rows, items, strict=True)
+        if email and recipient.email and notification.pk is not None
+    ]  # fmt: skip
+    if emails:
+        transaction.on_commit(lambda: _send_emails(emails))
     return rows
+
+
+def _email_body(notification: Notification) -> str:
+    if not notification.link:
+        return notification.body
+    return f"{notification.body}\n\n{_absolute(notification.link)}".strip()
+
+
+def _send_emails(emails: list[tuple[Notification, str]]) -> None:
+    """The e-mails of one ``notify_bulk``: one mail connection, one UPDATE marking them sent.
+
+    Built from the rows just inserted (no re-read). Should the batch fail, each
+    e-mail is retried alone so that every failure is recorded on its own row.
+    """
+    messages = [EmailMessage(n.title, _email_body(n), None, [address]) for n, address in emails]
+    try:
+        with get_connection() as mail:
+            mail.send_messages(messages)
+    except Exception as error:  # noqa: BLE001 - a transport failure: one by one, each failure recorded
+        logger.warning("%d notification e-mails: batch failed (%s), sent one by one", len(emails), error)
+        for notification, _address in emails:
+            _send_email(notification.pk)
+        return
+    Notification.objects.filter(pk__in=[n.pk for n, _address in emails]).update(emailed_at=timezone.now())
 
 
 def _send_email(notification_id: int) -> None:
     notification = Notification.objects.select_related("recipient").get(pk=notification_id)
-    body = notification.body
-    if notification.link:
-        body = f"{body}\n\n{_absolute(notification.link)}".strip()
     try:
-        send_mail(notification.title, body, None, [notification.recipient.email])
+        send_mail(notification.title, _email_body(notification), None, [notification.recipient.email])
     except Exception as error:  # noqa: BLE001 - any transport failure is recorded, not raised
         logger.warning("notification %s: e-mail failed: %s", notification_id, error)
         _record(notification_id, delivery_error=f"e-mail : {error}"[:300])

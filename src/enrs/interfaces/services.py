@@ -65,7 +65,9 @@ def journal(entry: JournalEntry, *, once: bool = True) -> InboundMessage:
     kept without claiming its control id (duplicates, unknown senders).
     """
     row = _row(entry, keep_sender=once and entry.sender is not None and bool(entry.control_id))
-    with transaction.atomic():
+    # Inside the caller's unit of work no savepoint: a failed insert fails the whole
+    # message (the caller replays or rejects it), and two round trips are saved.
+    with transaction.atomic(savepoint=False):
         row.save()
     return row
 
@@ -77,7 +79,8 @@ def journal_rejected(entry: JournalEntry) -> InboundMessage:
     without the link to the sender, so that it is never lost.
     """
     try:
-        return journal(entry)
+        with transaction.atomic():  # its own unit (or savepoint), so that the fallback below can still write
+            return journal(entry)
     except IntegrityError:
         return journal(entry, once=False)
 
