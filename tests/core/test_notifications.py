@@ -153,3 +153,18 @@ def test_a_failed_bulk_batch_records_each_failure_on_its_own_row(users, settings
     for row in rows:
         row.refresh_from_db()
         assert row.emailed_at is None and row.delivery_error.startswith("e-mail :")
+
+
+def test_notify_bulk_can_leave_its_emails_to_the_worker(users, smtp_server, settings, django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        rows = notifications.notify_bulk([(users["pro"], "test", "Sortie", "", "", True)], email_by_worker=True)
+    assert smtp_server == []  # nothing sent by the caller: one task queued for the worker
+    queued = DBTaskResult.objects.get()
+    assert queued.args_kwargs["args"] == [[rows[0].pk]]
+    assert notifications.send_stored_emails([rows[0].pk]) == 1  # what the worker runs
+    assert notifications.send_stored_emails([rows[0].pk]) == 0  # never twice
+    rows[0].refresh_from_db()
+    assert [m["Subject"] for m in smtp_server] == ["Sortie"] and rows[0].emailed_at is not None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from enrs.coordination import rules
@@ -90,6 +90,21 @@ def team(record: CoordinationRecord) -> QuerySet[CareTeamMember]:
 def active_team(record: CoordinationRecord, at=None) -> list[CareTeamMember]:
     """The members in the team at ``at`` (now by default)."""
     return [member for member in team(record) if member.is_active(at)]
+
+
+def active_professionals(record: CoordinationRecord, at=None) -> list:
+    """The users of the members active at ``at`` (now by default), once each, with only what a notification needs.
+
+    One light query (no member, organisation or profile columns): a hospital feed
+    notifies the team of every movement.
+    """
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model()
+    at = at or timezone.now()
+    members = CareTeamMember.objects.filter(record=record, start__lte=at).filter(Q(end__isnull=True) | Q(end__gt=at))
+    rows = dict(members.values_list("professional_id", "professional__email"))
+    return [user(pk=pk, email=email) for pk, email in sorted(rows.items())]
 
 
 def timeline(record: CoordinationRecord) -> QuerySet[TimelineEvent]:

@@ -37,6 +37,7 @@ from enrs.coordination.models import (
 )
 from enrs.core import audit, permissions
 from enrs.core.notifications import notify, notify_bulk
+from enrs.core.queries import by_unique_key
 from enrs.core.uploads import check_upload
 
 log = logging.getLogger(__name__)
@@ -487,7 +488,7 @@ def record_encounter(patient, notice: EncounterNotice, *, channel: str) -> str:
     Called by the HL7 and FHIR channels, which authenticated the sender. Returns
     ``notified`` or ``not_followed`` (no coordination record: nobody to tell).
     """
-    record = CoordinationRecord.objects.filter(patient=patient).first()
+    record = by_unique_key(CoordinationRecord.objects.filter(patient=patient))
     if record is None:
         return "not_followed"
     record.patient = patient  # already loaded: no second read for the notification's title
@@ -496,7 +497,7 @@ def record_encounter(patient, notice: EncounterNotice, *, channel: str) -> str:
     event = _event(record, kind, str(label), detail=detail, source=notice.source, occurred_at=notice.occurred_at,
                    data={"event": notice.event, "visit": notice.visit_number, "channel": channel})
     when = timezone.localtime(notice.occurred_at).strftime("%d/%m/%Y %H:%M")
-    _notify_encounter(record, active_members(record), label, detail, when)
+    _notify_encounter(record, selectors.active_professionals(record), label, detail, when)
     # Last write of the unit of work: the trail's chain head stays locked from here to
     # the commit, so concurrent feeds queue behind each other as briefly as possible.
     audit.record(actor=None, action="update", channel=channel, patient_id=patient.pk, object_type="coordination.TimelineEvent",
@@ -504,13 +505,12 @@ def record_encounter(patient, notice: EncounterNotice, *, channel: str) -> str:
     return "notified"
 
 
-def _notify_encounter(record, members, label, detail, when) -> None:
-    """Every active member, in one INSERT (a busy hospital feed sends many movements a second)."""
+def _notify_encounter(record, users, label, detail, when) -> None:
+    """Every active member, in one INSERT; the e-mails by the worker (a busy hospital feed sends many movements a second)."""
     title = _("%(event)s : %(patient)s") % {"event": label, "patient": record.patient.display_name}
     body = _("Le %(when)s — %(where)s") % {"when": when, "where": detail or _("établissement non précisé")}
     link = record_link(record)
-    unique = {member.professional_id: member.professional for member in members}
-    notify_bulk([(user, "coordination.encounter", title, body, link, True) for user in unique.values()])
+    notify_bulk([(user, "coordination.encounter", title, body, link, True) for user in users], email_by_worker=True)
 
 
 def queue_unknown_encounter(*, source: str, organisation_name: str, control_id: str, event: str, occurred_at,

@@ -36,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import os
 import threading
 import uuid
 from collections.abc import Callable
@@ -180,6 +181,11 @@ class MllpServer:
         self._executor.shutdown(wait=False, cancel_futures=True)
         log.info("MLLP listener stopped")
 
+    async def adopt(self, sock) -> None:
+        """Serve a connection accepted elsewhere (the parent of ``enrs.core.mllp_pool`` passes it)."""
+        reader, writer = await asyncio.open_connection(sock=sock, limit=READ_CHUNK)
+        await self._on_connect(reader, writer)
+
     async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         peer = _peer_name(writer)
@@ -189,7 +195,7 @@ class MllpServer:
             return
         self._connections.add(task)
         async with self._slots:
-            log.info("MLLP connection opened", extra={"peer": peer})
+            log.info("MLLP connection opened", extra={"peer": peer, "pid": os.getpid()})
             try:
                 await self._serve(reader, writer, peer)
             except asyncio.CancelledError:

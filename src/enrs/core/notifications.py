@@ -55,11 +55,14 @@ def notify_many(recipients: Iterable, **kwargs) -> list[Notification]:
     return [notify(recipient, **kwargs) for recipient in {r.pk: r for r in recipients}.values()]
 
 
-def notify_bulk(items: Iterable[tuple]) -> list[Notification]:
+def notify_bulk(items: Iterable[tuple], *, email_by_worker: bool = False) -> list[Notification]:
     """Many in-app notifications in one INSERT: ``(recipient, kind, title, body, link, email)`` tuples.
 
     For hot paths (a batch of chat messages): same rows and the same after-commit
     e-mails as ``notify`` (no SMS), without a round trip per notification.
+    ``email_by_worker`` leaves the e-mails to the background worker (one task
+    after the commit): for machine feeds (HL7 ADT), whose acknowledgement must
+    not wait for a mail server, at hundreds of messages a second.
     """
     items = list(items)
     rows = Notification.objects.bulk_create([
@@ -70,9 +73,26 @@ def notify_bulk(items: Iterable[tuple]) -> list[Notification]:
         (notification, recipient.email) for notification, (recipient, *_rest, email) in zip(rows, items, strict=True)
         if email and recipient.email and notification.pk is not None
     ]  # fmt: skip
-    if emails:
+    if emails and email_by_worker:
+        transaction.on_commit(lambda: _enqueue_emails([n.pk for n, _address in emails]))
+    elif emails:
         transaction.on_commit(lambda: _send_emails(emails))
     return rows
+
+
+def _enqueue_emails(notification_ids: list[int]) -> None:
+    from enrs.core.tasks import send_notification_emails
+
+    send_notification_emails.enqueue(notification_ids)
+
+
+def send_stored_emails(notification_ids: list[int]) -> int:
+    """The e-mail copies of stored notifications not e-mailed yet (the worker's side of ``email_by_worker``)."""
+    rows = Notification.objects.select_related("recipient").filter(pk__in=notification_ids, emailed_at__isnull=True)
+    emails = [(row, row.recipient.email) for row in rows if row.recipient.email]
+    if emails:
+        _send_emails(emails)
+    return len(emails)
 
 
 def _email_body(notification: Notification) -> str:

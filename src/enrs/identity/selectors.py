@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
+from enrs.core.queries import by_unique_key
 from enrs.identity.models import (
     IdentityAnomaly,
     IdentityCollision,
@@ -55,7 +56,7 @@ def known_to_organisation(organisation) -> QuerySet[Patient]:
 
 def find_by_local_id(authority: str, value: str) -> Patient | None:
     """The identity behind a local identifier (followed to the survivor if it was merged)."""
-    local = LocalIdentifier.objects.select_related("patient").filter(authority=authority, value=value).first()
+    local = by_unique_key(LocalIdentifier.objects.select_related("patient").filter(authority=authority, value=value))
     return surviving(local.patient) if local else None
 
 

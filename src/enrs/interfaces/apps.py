@@ -13,3 +13,12 @@ class InterfacesConfig(AppConfig):
     name = "enrs.interfaces"
     label = "interfaces"
     verbose_name = "Interfaces HL7"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from enrs.interfaces.models import Hl7Sender
+        from enrs.interfaces.selectors import forget_senders
+
+        post_save.connect(forget_senders, sender=Hl7Sender, dispatch_uid="interfaces.forget_senders.save")
+        post_delete.connect(forget_senders, sender=Hl7Sender, dispatch_uid="interfaces.forget_senders.delete")

@@ -125,3 +125,46 @@ def _env() -> dict:
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env["ENRS_LOG_FORMAT"] = "json"
     return env
+
+
+def test_several_listener_processes_share_the_port_in_turn_and_stop_together(tmp_path):
+    """``--processes 2``: connections handed to the two workers in turn, every one answered, all stop on SIGTERM."""
+    import json
+    import os
+    import signal
+
+    log_file = tmp_path / "listen.log"
+    with open(log_file, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "enrs.cli", "hl7", "listen", "--port", "0", "--processes", "2"],
+            stdout=subprocess.PIPE, stderr=log, text=True,
+            env={**_env(), "ENRS_DATABASE_URL": f"sqlite:///{tmp_path / 'listen.sqlite3'}"},
+        )  # fmt: skip
+    try:
+        line = process.stdout.readline()
+        assert "Écoute HL7" in line, line
+        port = int(line.rsplit(":", 1)[1])
+        sockets = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(4)]
+        for sock in sockets:  # each connection answered (AR 207 here: no tables in that database)
+            reply = exchange(sock, a28("P-1"))
+            assert reply.startswith(b"MSH|") and b"|207^" in reply, reply
+        for sock in sockets:
+            sock.close()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+    assert process.returncode == 0
+    records = [json.loads(row) for row in log_file.read_text().splitlines() if row.startswith("{")]
+    opened = [r["pid"] for r in records if r.get("message") == "MLLP connection opened"]
+    assert len(opened) == 4 and sorted(opened.count(pid) for pid in set(opened)) == [2, 2], opened
+    for pid in set(opened):  # the workers are gone with their parent
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+def test_the_number_of_listener_processes_is_checked():
+    process = subprocess.run(
+        [sys.executable, "-m", "enrs.cli", "hl7", "listen", "--port", "0", "--processes", "0"],
+        capture_output=True, text=True, env=_env(), timeout=60,
+    )  # fmt: skip
+    assert process.returncode != 0 and "--processes" in process.stderr

@@ -4,8 +4,8 @@
    timeline events (bulk-created), its first page rendered through the real
    view (Django test client, signed-in GP: permission checks, trail, counts,
    templates), N times; p95 target ≤ 150 ms.
-2. ``adt``: a real MLLP listener (the ``enrs hl7 listen`` handler) in this
-   process, C connections sending A01/A03 movements for followed patients,
+2. ``adt``: the real MLLP listener, ``enrs hl7 listen --processes P`` in its
+   own processes (P = 2 by default: one per core), C connections sending A01/A03 movements for followed patients,
    movements for unknown patients (queued for identity vigilance) and a share
    of unsupported events (rejected AR), each connection waiting for its ACK
    (HL7 original mode). Target ≥ 200 messages/s; every message sent is either
@@ -24,8 +24,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import itertools
+import os
 import random
+import re
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -42,10 +47,9 @@ from enrs.accounts.models import User
 from enrs.bench.registry import benchmark, percentiles_ms, positive_int
 from enrs.coordination import services
 from enrs.coordination.models import CoordinationRecord, Document, PendingEncounter, TimelineEvent
-from enrs.core.mllp import END_BLOCK, MllpSettings, ThreadedMllpServer, frame
+from enrs.core.mllp import END_BLOCK, frame
 from enrs.core.validators import finess_complete, luhn_complete
 from enrs.directory import services as directory
-from enrs.identity.hl7 import handle_frame
 from enrs.identity.models import LocalIdentifier, Patient
 from enrs.interfaces import services as interfaces
 from enrs.interfaces.models import InboundMessage
@@ -65,6 +69,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--renders", type=positive_int, default=60, help="first-page renders measured")
     parser.add_argument("--messages", type=positive_int, default=3000, help="ADT messages sent")
     parser.add_argument("--connections", type=positive_int, default=4, help="concurrent MLLP connections")
+    parser.add_argument("--processes", type=positive_int, default=2, help="listener worker processes (enrs hl7 listen --processes)")
     parser.add_argument("--followed", type=positive_int, default=50, help="followed patients receiving movements")
     parser.add_argument("--seed", type=int, default=5)
 
@@ -180,6 +185,30 @@ def _exchange(sock: socket.socket, payload: bytes) -> bytes:
     return data
 
 
+def _start_listener(options) -> tuple[subprocess.Popen, int]:
+    """``enrs hl7 listen`` as in production, in its own processes, on this database; e-mails kept in memory."""
+    env = {**os.environ, "ENRS_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    command = [sys.executable, "-m", "enrs.cli", "hl7", "listen", "--port", "0", "--processes", str(options.processes),
+               "--max-connections", str(options.connections + 2)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = process.stdout.readline()
+    found = re.search(r":(\d+)\s*$", line)
+    if found is None:
+        process.kill()
+        raise RuntimeError(f"the HL7 listener did not start: {line!r}")
+    return process, int(found.group(1))
+
+
+def _stop_listener(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+
+
 def _adt(world: _World, options, rng: random.Random) -> dict[str, Any]:
     world.sender = interfaces.upsert_sender({
         "name": f"Bench {world.tag}", "sending_application": f"BENCH{world.tag}", "sending_facility": f"CHB{world.tag}",
@@ -203,13 +232,12 @@ def _adt(world: _World, options, rng: random.Random) -> dict[str, Any]:
             plan.append(("A01", f"UNKNOWN{world.tag}{n}"))  # unknown patient: queued
         else:
             plan.append((rng.choice(["A01", "A03", "A02", "A04"]), rng.choice(ipps)))
-    server = ThreadedMllpServer(handle_frame, MllpSettings(port=0, max_connections=options.connections + 2))
-    server.start()
+    listener, port = _start_listener(options)
     codes: dict[str, int] = {}
     lock = threading.Lock()
 
     def worker(index: int) -> None:
-        with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
             for n in range(index, len(plan), options.connections):
                 event, ipp = plan[n]
                 ack = _exchange(sock, _movement(event, f"{world.tag}-{n}", ipp, world.tag))
@@ -226,12 +254,13 @@ def _adt(world: _World, options, rng: random.Random) -> dict[str, Any]:
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - start
-    server.stop()
+    _stop_listener(listener)
     journal = InboundMessage.objects.filter(sending_application=f"BENCH{world.tag}").count()
     accepted = codes.get("AA", 0)
     rejected = codes.get("AE", 0) + codes.get("AR", 0) + codes.get("AR-207", 0)
     return {
-        "messages_sent": len(plan), "connections": options.connections, "seconds": round(elapsed, 3),
+        "messages_sent": len(plan), "connections": options.connections, "listener_processes": options.processes,
+        "seconds": round(elapsed, 3),
         "messages_per_s": round(len(plan) / elapsed, 1), "acks": codes, "accepted": accepted, "rejected_with_ack": rejected,
         "journal_rows": journal, "queued_for_vigilance": PendingEncounter.objects.filter(sender=world.sender).count(),
         "timeline_events": TimelineEvent.objects.filter(record__patient__in=world.patients[1:]).exclude(kind="record").count(),
