@@ -279,3 +279,24 @@ def test_async_commit_only_for_trail_only_appends():
     event = _record()[0]  # autocommit: its own transaction, committed asynchronously
     assert AccessEvent.objects.filter(pk=event.pk, hash=event.hash).exists()
     assert audit.verify_chain().ok
+
+
+def test_appended_last_appends_when_the_block_ends_and_drops_on_error():
+    from enrs.core.models import Notification
+
+    before = AccessEvent.objects.count()
+    user = get_user_model().objects.create_user(username="u-last", email="u-last@test.invalid")
+    with transaction.atomic(), audit.appended_last():
+        (event,) = _record()
+        assert event.pk is None and AccessEvent.objects.count() == before  # kept for the end of the block
+        later = Notification.objects.create(recipient=user, kind="test", title="écrit après la ligne de piste")
+    event_row = AccessEvent.objects.get(pk=event.pk)
+    assert event_row.pk > 0 and event.sequence == AccessEvent.objects.order_by("-sequence").first().sequence
+    assert Notification.objects.filter(pk=later.pk).exists()
+    assert audit.verify_chain().ok
+    with pytest.raises(RuntimeError), transaction.atomic(), audit.appended_last():
+        _record()
+        raise RuntimeError("the unit of work fails")
+    assert AccessEvent.objects.count() == before + 1
+    (outside,) = _record()  # after the block, appends are immediate again
+    assert outside.pk is not None

@@ -22,6 +22,8 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -109,6 +111,39 @@ def record(
         request_id=_request_id(request),
         ip_address=_client_ip(request),
     )
+    pending = _appended_last.get()
+    if pending is not None:
+        pending.append(event)
+        return event
+    return _append(event)
+
+
+_appended_last: ContextVar[list[AccessEvent] | None] = ContextVar("enrs_audit_appended_last", default=None)
+
+
+@contextmanager
+def appended_last():
+    """Inside this block, :func:`record` keeps its events and appends them as the block ends.
+
+    Appending locks the chain head until the commit. A unit of work that still writes
+    after its trail lines (an HL7 message: the journal line comes after the effects)
+    would hold that lock for those writes too; opened inside the transaction, this
+    block makes the appends its last statements before the commit, so concurrent
+    writers queue for less time. Until the block ends the events it returned are not
+    saved (no sequence, no hash); if the block raises, they are dropped with the
+    transaction they belonged to.
+    """
+    pending: list[AccessEvent] = []
+    token = _appended_last.set(pending)
+    try:
+        yield
+    finally:
+        _appended_last.reset(token)
+    for event in pending:
+        _append(event)
+
+
+def _append(event: AccessEvent) -> AccessEvent:
     alias = router.db_for_write(AccessEvent)
     connection = connections[alias]
     if connection.vendor == "postgresql" and _append_in_one_statement(connection, event):

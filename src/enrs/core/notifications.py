@@ -74,16 +74,25 @@ def notify_bulk(items: Iterable[tuple], *, email_by_worker: bool = False) -> lis
         if email and recipient.email and notification.pk is not None
     ]  # fmt: skip
     if emails and email_by_worker:
-        transaction.on_commit(lambda: _enqueue_emails([n.pk for n, _address in emails]))
+        _queue_emails([n.pk for n, _address in emails])
     elif emails:
         transaction.on_commit(lambda: _send_emails(emails))
     return rows
 
 
-def _enqueue_emails(notification_ids: list[int]) -> None:
+def _queue_emails(notification_ids: list[int]) -> None:
+    """One task for the worker. With the database queue the task is a row of the caller's
+    transaction: it exists exactly when the notifications do, and costs no commit of its
+    own. Other backends may run a task at once, so they get it only after the commit."""
+    from django_tasks import task_backends
+    from django_tasks_db.backend import DatabaseBackend
+
     from enrs.core.tasks import send_notification_emails
 
-    send_notification_emails.enqueue(notification_ids)
+    if isinstance(task_backends[send_notification_emails.backend], DatabaseBackend):
+        send_notification_emails.enqueue(notification_ids)
+    else:
+        transaction.on_commit(lambda: send_notification_emails.enqueue(notification_ids))
 
 
 def send_stored_emails(notification_ids: list[int]) -> int:

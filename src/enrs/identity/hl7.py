@@ -38,6 +38,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from enrs.core import audit
 from enrs.core.mllp import Frame
 from enrs.identity import selectors, services
 from enrs.identity.models import OID_NIA, OID_NIR, OID_NIR_DEMO, OID_NIR_TEST, CommentCode, IdentityStatus
@@ -768,16 +769,17 @@ def _read(received: Received) -> None:
 
 def _handle(received: Received) -> tuple[str, str]:
     _read(received)
-    previous = interface_selectors.processed_message(received.sender, received.header.control_id)
-    if previous is not None:
-        return _replay(received, previous)
+    # No look-up of MSH-10 first: the journal's unique (sender, control id) refuses a
+    # replay at the end of the unit of work, which then rolls back entirely (a replay
+    # is rare; a look-up before every message is not free).
     try:
-        with transaction.atomic():
+        # The trail lines of the message are its last writes (see audit.appended_last).
+        with transaction.atomic(), audit.appended_last():
             applied = EVENT_HANDLERS[received.header.event](Reader(received.message), received.header, received.sender)
             ack = build_ack("AA", applied.warnings, received.message, received.header)
             journal.journal(received.entry(ack, "AA", applied.warnings, applied.outcome, applied.patient_id))
     except IntegrityError:
-        # The same control id was committed meanwhile by another connection.
+        # The control id was already received (a replay), or committed meanwhile by another connection.
         previous = interface_selectors.processed_message(received.sender, received.header.control_id)
         if previous is None:
             raise
@@ -793,9 +795,24 @@ def _replay(received: Received, previous) -> tuple[str, str]:
 
 
 def _refuse(received: Received, error: FeedError) -> tuple[str, str]:
-    """Build the AE/AR acknowledgement and keep the message with its reasons (nothing stored else)."""
+    """Build the AE/AR acknowledgement and keep the message with its reasons (nothing stored else).
+
+    A replay of a message already answered gets its first acknowledgement again,
+    whatever this run would have said (the sender asked the same question twice).
+    """
+    duplicate = _is_duplicate(error)
+    if received.sender is not None and not duplicate:
+        previous = interface_selectors.processed_message(received.sender, received.header.control_id)
+        if previous is not None:
+            try:
+                return _replay(received, previous)
+            except FeedError as different_content:
+                error, duplicate = different_content, True
     ack = build_ack(error.ack_code, error.problems, received.message, received.header)
     entry = received.entry(ack, error.ack_code, error.problems)
-    duplicate = any(p.code == DUPLICATE_KEY and p.location.segment == "MSH" for p in error.problems)
     journal.journal(entry, once=False) if duplicate else journal.journal_rejected(entry)
     return ack, error.ack_code
+
+
+def _is_duplicate(error: FeedError) -> bool:
+    return any(p.code == DUPLICATE_KEY and p.location.segment == "MSH" for p in error.problems)
