@@ -79,6 +79,7 @@ class _World:
 
     def __init__(self):
         self.tag = uuid.uuid4().hex[:8]
+        self.started = timezone.now()
         self.users: list[User] = []
         self.patients: list[Patient] = []
         self.organisation = None
@@ -107,6 +108,11 @@ class _World:
         Document.objects.filter(record__in=records).delete()
         records.delete()
         PendingEncounter.objects.filter(sender=self.sender).delete()
+        from django_tasks_db.models import DBTaskResult
+
+        # The movement e-mails the worker would have sent (no worker runs during the bench).
+        DBTaskResult.objects.filter(task_path="enrs.core.tasks.send_notification_emails", enqueued_at__gte=self.started,
+                                    status="READY").delete()
         InboundMessage.objects.filter(sender=self.sender).delete()
         InboundMessage.objects.filter(sending_application=f"BENCH{self.tag}").delete()
         from enrs.access.models import CareRelationship
