@@ -8,6 +8,7 @@ import socket
 import pytest
 from django.db import connections
 
+from access.builders import make_professional
 from enrs.coordination.models import PendingEncounter, TimelineEvent
 from enrs.core.mllp import END_BLOCK, Frame, MllpSettings, ThreadedMllpServer, frame
 from enrs.directory import services as directory
@@ -128,12 +129,33 @@ def test_unreadable_event_date_is_an_error_naming_evn_and_stores_nothing(followe
 
 
 @pytest.mark.django_db
-def test_replay_is_not_notified_twice(followed, django_capture_on_commit_callbacks):
+def test_replay_is_not_notified_twice(followed, smtp_server, django_capture_on_commit_callbacks):
+    from enrs.core.models import Notification
+
     with django_capture_on_commit_callbacks(execute=True):
         first = send(movement("A01", "M-8"))
         second = send(movement("A01", "M-8"))
     assert first == second
     assert followed.events.filter(data__event="A01").count() == 1
+    assert Notification.objects.filter(kind="coordination.encounter").count() == 1 and len(smtp_server) == 1
+    assert InboundMessage.objects.filter(control_id="M-8").count() == 1
+
+
+@pytest.mark.django_db
+def test_only_the_members_active_now_are_told(followed, gp, nurse, smtp_server, django_capture_on_commit_callbacks):
+    from enrs.coordination import services
+    from enrs.core.models import Notification
+
+    now = dt.datetime.now(dt.UTC)
+    former = services.add_member(followed, nurse, role="IDE", by=gp)
+    services.end_member(former, by=gp)
+    services.add_member(followed, make_professional(followed.team.first().organisation), role="Kiné", by=gp,
+                        start=now + dt.timedelta(days=2))  # not yet in the team
+    with django_capture_on_commit_callbacks(execute=True):
+        assert ack_code(send(movement("A01", "M-9"))) == "AA"
+    told = Notification.objects.filter(kind="coordination.encounter")
+    assert list(told.values_list("recipient_id", flat=True)) == [gp.pk]
+    assert [m["X-Envelope-To"] for m in smtp_server if "Admission" in m["Subject"]] == [gp.email]
 
 
 # --- Over a real MLLP socket ---------------------------------------------------------------------

@@ -28,6 +28,24 @@ def conversation(doctor, nurse, patient_account):
     return services.open_conversation(doctor, kind=Kind.WITH_PATIENT, members=[nurse], patient=patient, title="Suivi")
 
 
+class SignedInBrowser:
+    """A user's HTTP session on the test server: the conversation page read once for its CSRF token, then form posts."""
+
+    def __init__(self, server, user, conversation):
+        self.server, self.http = server, requests.Session()
+        self.http.cookies.set("sessionid", session_cookie(user).split("=", 1)[1])
+        page = self.http.get(f"{server.url}/messagerie/{conversation.pk}/", timeout=20)
+        assert page.status_code == 200
+        self.token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+
+    async def post(self, path: str) -> int:
+        response = await asyncio.to_thread(
+            self.http.post, f"{self.server.url}{path}", data={"csrfmiddlewaretoken": self.token},
+            headers={"Referer": self.server.url + "/"}, allow_redirects=False, timeout=20,
+        )  # fmt: skip
+        return response.status_code
+
+
 def test_messages_are_acknowledged_after_storage_and_fanned_out(asgi_server, conversation, doctor, patient_account):
     patient_user, _patient = patient_account
     trail_before = AccessEvent.objects.count()
@@ -62,25 +80,18 @@ def test_messages_are_acknowledged_after_storage_and_fanned_out(asgi_server, con
 
 def test_closing_over_http_reaches_the_patient_who_can_no_longer_post(asgi_server, conversation, doctor, patient_account):
     patient_user, _patient = patient_account
-    http = requests.Session()
-    http.cookies.set("sessionid", session_cookie(doctor).split("=", 1)[1])
-    page = http.get(f"{asgi_server.url}/messagerie/{conversation.pk}/", timeout=20)
-    assert page.status_code == 200
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    browser = SignedInBrowser(asgi_server, doctor, conversation)
 
     async def scenario():
         pat = await open_socket(asgi_server.ws_url, session_cookie(patient_user))
         await subscribe(pat, conversation.pk)
-        response = await asyncio.to_thread(
-            http.post, f"{asgi_server.url}/messagerie/{conversation.pk}/clore/",
-            data={"csrfmiddlewaretoken": token}, headers={"Referer": asgi_server.url + "/"}, allow_redirects=False, timeout=20,
-        )  # fmt: skip
+        status = await browser.post(f"/messagerie/{conversation.pk}/clore/")
         closed = await receive(pat, "closed", conversation=conversation.pk)
         client_id = str(uuid.uuid4())
         await send(pat, type="send", conversation=conversation.pk, client_id=client_id, body="Encore une question")
         error = await receive(pat, "error", client_id=client_id)
         await pat.close()
-        return response.status_code, closed, error
+        return status, closed, error
 
     status, closed, error = run_scenario(scenario())
     assert status == 302 and closed["closed_by"] == doctor.pk
@@ -124,20 +135,14 @@ def test_a_foreign_origin_is_refused(asgi_server, doctor):
 
 
 def test_a_removed_participant_s_socket_stops_receiving_the_conversation(asgi_server, conversation, doctor, nurse):
-    http = requests.Session()
-    http.cookies.set("sessionid", session_cookie(doctor).split("=", 1)[1])
-    page = http.get(f"{asgi_server.url}/messagerie/{conversation.pk}/", timeout=20)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    browser = SignedInBrowser(asgi_server, doctor, conversation)
 
     async def scenario():
         pro = await open_socket(asgi_server.ws_url, session_cookie(doctor))
         removed = await open_socket(asgi_server.ws_url, session_cookie(nurse))
         await subscribe(pro, conversation.pk)
         await subscribe(removed, conversation.pk)
-        response = await asyncio.to_thread(
-            http.post, f"{asgi_server.url}/messagerie/{conversation.pk}/participants/{nurse.pk}/retirer/",
-            data={"csrfmiddlewaretoken": token}, headers={"Referer": asgi_server.url + "/"}, allow_redirects=False, timeout=20,
-        )  # fmt: skip
+        status = await browser.post(f"/messagerie/{conversation.pk}/participants/{nurse.pk}/retirer/")
         told = await receive(removed, "participant_removed", conversation=conversation.pk)
         seen_by_others = await receive(pro, "participant_removed", conversation=conversation.pk)
         after = str(uuid.uuid4())
@@ -157,7 +162,7 @@ def test_a_removed_participant_s_socket_stops_receiving_the_conversation(asgi_se
             pass
         await pro.close()
         await removed.close()
-        return response.status_code, told, seen_by_others, refused, resubscribe, leaked
+        return status, told, seen_by_others, refused, resubscribe, leaked
 
     status, told, seen, refused, resubscribe, leaked = run_scenario(scenario())
     assert status == 302 and told["user"] == nurse.pk and seen["user"] == nurse.pk and not told["left"]

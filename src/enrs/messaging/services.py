@@ -92,6 +92,13 @@ def _check_shape(kind: str, others: list, patient) -> None:
         raise ChatError(_("Ce patient n'a pas de compte sur l'espace patient : impossible d'échanger avec lui."))
 
 
+def _require_professional_participant(actor, conversation: Conversation, refusal: str) -> None:
+    """Changing who takes part is for the conversation's professionals (never its patient, never an outsider)."""
+    participation = Participant.objects.filter(conversation=conversation, user=actor).first()
+    if participation is None or participation.is_patient or not is_professional(actor):
+        raise ChatError(refusal)
+
+
 # --- Adding participants -------------------------------------------------------------------------
 def add_participants(actor, conversation: Conversation, users) -> list[Participant]:
     """A professional participant adds professionals to an open conversation.
@@ -103,9 +110,7 @@ def add_participants(actor, conversation: Conversation, users) -> list[Participa
     history, start with nothing unread, and are notified; who added them and when is
     kept on their participation. All or nothing: one refused newcomer adds nobody.
     """
-    actor_participation = Participant.objects.filter(conversation=conversation, user=actor).first()
-    if actor_participation is None or actor_participation.is_patient or not is_professional(actor):
-        raise ChatError(_("Seul un professionnel participant peut ajouter des participants."))
+    _require_professional_participant(actor, conversation, _("Seul un professionnel participant peut ajouter des participants."))
     with transaction.atomic():
         locked = Conversation.objects.select_for_update(of=("self",)).select_related("patient").get(pk=conversation.pk)
         if not locked.is_open:
@@ -149,9 +154,7 @@ def remove_participant(actor, conversation: Conversation, user) -> ParticipantRe
     no longer reads, writes or is notified; ``ParticipantRemoval`` keeps the history.
     The removed person is notified (without any content of the conversation).
     """
-    actor_participation = Participant.objects.filter(conversation=conversation, user=actor).first()
-    if actor_participation is None or actor_participation.is_patient or not is_professional(actor):
-        raise ChatError(_("Seul un professionnel participant peut retirer des participants."))
+    _require_professional_participant(actor, conversation, _("Seul un professionnel participant peut retirer des participants."))
     with transaction.atomic():
         locked = Conversation.objects.select_for_update(of=("self",)).get(pk=conversation.pk)
         members = list(Participant.objects.filter(conversation=locked).select_related("user"))
