@@ -21,6 +21,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from enrs.core.runtime import tune_garbage_collector  # noqa: E402
 from enrs.messaging.routing import websocket_urlpatterns as messaging_ws  # noqa: E402
 from enrs.telehealth.routing import websocket_urlpatterns as telehealth_ws  # noqa: E402
 
@@ -34,3 +35,5 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(WEBSOCKET_ROUTES))),
     }
 )
+
+tune_garbage_collector()

@@ -410,6 +410,11 @@ ENRS_OAUTH_RATE_LIMIT_CLIENT = os.environ.get("ENRS_OAUTH_RATE_LIMIT_CLIENT", "1
 ENRS_OAUTH_RATE_LIMIT_IP = os.environ.get("ENRS_OAUTH_RATE_LIMIT_IP", "30/60")
 
 # --- Real time and secure messaging (issue 7; docs/services/messaging.md) -------
+# Chat messages are stored by a thread of the server process, or by a writer process of
+# its own (docs/services/messaging.md): "thread" (default) or "process".
+ENRS_CHAT_WRITER = os.environ.get("ENRS_CHAT_WRITER", "thread")
+# Youngest-generation threshold of the garbage collector in ASGI servers (enrs.core.runtime); 0: Python's 700.
+ENRS_GC_THRESHOLD = int(os.environ.get("ENRS_GC_THRESHOLD", "50000"))
 # In-memory channel layer embedded (one process); Redis when ENRS_CHANNEL_LAYER=redis
 # or ENRS_REDIS_URL is set, so that several ASGI processes deliver each other's messages.
 ENRS_CHANNEL_LAYER = os.environ.get("ENRS_CHANNEL_LAYER", "redis" if os.environ.get("ENRS_REDIS_URL") else "memory")

@@ -19,18 +19,18 @@ subscribing to a conversation about a patient leaves a line in the access trail.
 from __future__ import annotations
 
 import asyncio
-import json
 import weakref
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from enrs.messaging import events, selectors, services
+from enrs.messaging import events, selectors, services, writer_process
 from enrs.messaging.models import Conversation
 
 UNAUTHENTICATED = 4401
@@ -87,17 +87,11 @@ class PostWriter:
                     future.set_result(result)
 
 
-@database_sync_to_async
-def _store_batch(requests: list) -> list:
-    """Store, then build each new message's payload once (encoded once for all its recipients)."""
-    out = []
-    for result in services.post_many(requests):
-        if isinstance(result, Exception):
-            out.append(result)
-        else:
-            payload = events.message_payload(result.message)
-            out.append((result, payload, json.dumps(payload, ensure_ascii=False) if result.created else None))
-    return out
+async def _store_batch(requests: list) -> list:
+    """Store on the database thread, or in the writer process (``ENRS_CHAT_WRITER=process``)."""
+    if getattr(settings, "ENRS_CHAT_WRITER", "thread") == "process":
+        return await asyncio.get_running_loop().run_in_executor(writer_process.pool(), writer_process.store_batch, requests)
+    return await database_sync_to_async(writer_process.store_batch)(requests)
 
 
 def _text(error: Exception) -> str:
@@ -127,6 +121,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=UNAUTHENTICATED)
             return
         self.user = user
+        if getattr(settings, "ENRS_CHAT_WRITER", "thread") == "process":
+            writer_process.pool()  # started with the first socket, ready before the first message
         self.subscribed: set[int] = set()
         self.pending: set[asyncio.Task] = set()
         await self.channel_layer.group_add(events.user_group(user.pk), self.channel_name)
@@ -195,12 +191,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def on_send(self, content):
         conversation_id = self._subscribed_id(content)
         request = services.PostRequest(self.user, conversation_id, content.get("client_id"), content.get("body", ""))
-        posted, payload, text = await PostWriter.current().post(request)
+        created, payload, text = await PostWriter.current().post(request)
         await self.send_json({
             "type": "ack", "client_id": payload["client_id"], "id": payload["id"], "seq": payload["seq"],
-            "conversation": conversation_id, "duplicate": not posted.created,
+            "conversation": conversation_id, "duplicate": not created,
         })  # fmt: skip
-        if posted.created:  # pre-encoded: the layer copies a string, each socket sends it as is
+        if created:  # pre-encoded: the layer copies a string, each socket sends it as is
             await self.channel_layer.group_send(events.conversation_group(conversation_id), events.as_layer_text(text))
 
     @database_sync_to_async

@@ -1,0 +1,45 @@
+"""The chat's writer process: what crosses to and from it must survive pickling, and the consumer uses it when told."""
+
+from __future__ import annotations
+
+import asyncio
+import pickle
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from enrs.messaging import consumers, services, writer_process
+from enrs.messaging.models import Conversation, Message
+from enrs.messaging.services import ChatError, PostRequest
+
+Kind = Conversation.Kind
+
+
+@pytest.fixture
+def group(doctor, nurse):
+    return services.open_conversation(doctor, kind=Kind.GROUP, members=[nurse], title="Staff")
+
+
+def test_a_batch_and_its_results_cross_the_process_boundary(group, doctor, outsider):
+    requests = [
+        PostRequest(doctor, group.pk, str(uuid.uuid4()), "Bonjour"),
+        PostRequest(outsider, group.pk, str(uuid.uuid4()), "Je ne participe pas"),
+    ]
+    results = pickle.loads(pickle.dumps(writer_process.store_batch(pickle.loads(pickle.dumps(requests)))))
+    (created, payload, text), refused = results
+    assert created and payload["body"] == "Bonjour" and '"Bonjour"' in text
+    assert isinstance(refused, ChatError) and "ne participez pas" in refused.messages[0]
+    assert Message.objects.filter(conversation=group).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_consumer_stores_through_the_writer_pool_when_set(settings, monkeypatch, group, doctor):
+    """The process pool is replaced by threads here (the test database is not visible to another process)."""
+    settings.ENRS_CHAT_WRITER = "process"
+    pool = ThreadPoolExecutor(max_workers=1)
+    used = []
+    monkeypatch.setattr(writer_process, "pool", lambda: used.append(True) or pool)
+    request = PostRequest(doctor, group.pk, str(uuid.uuid4()), "Par le rédacteur")
+    (result,) = asyncio.run(consumers._store_batch([request]))
+    assert used and result[0] is True and Message.objects.get(body="Par le rédacteur")
