@@ -87,9 +87,14 @@ def team(record: CoordinationRecord) -> QuerySet[CareTeamMember]:
     return record.team.select_related("professional", "organisation")
 
 
+def _active_at(at) -> Q:
+    """``CareTeamMember.is_active`` as a filter: started, and not ended yet."""
+    return Q(start__lte=at) & (Q(end__isnull=True) | Q(end__gt=at))
+
+
 def active_team(record: CoordinationRecord, at=None) -> list[CareTeamMember]:
     """The members in the team at ``at`` (now by default)."""
-    return [member for member in team(record) if member.is_active(at)]
+    return list(team(record).filter(_active_at(at or timezone.now())))
 
 
 def active_professionals(record: CoordinationRecord, at=None) -> list:
@@ -101,8 +106,7 @@ def active_professionals(record: CoordinationRecord, at=None) -> list:
     from django.contrib.auth import get_user_model
 
     user = get_user_model()
-    at = at or timezone.now()
-    members = CareTeamMember.objects.filter(record=record, start__lte=at).filter(Q(end__isnull=True) | Q(end__gt=at))
+    members = CareTeamMember.objects.filter(record=record).filter(_active_at(at or timezone.now()))
     rows = dict(members.values_list("professional_id", "professional__email"))
     return [user(pk=pk, email=email) for pk, email in sorted(rows.items())]
 
