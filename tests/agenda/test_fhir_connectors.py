@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 
 import pytest
 from django.core.cache import cache
-from django.urls import reverse
 
+from connectors.tokens import bearer as _bearer
 from enrs.agenda import services
 from enrs.agenda.models import Appointment, Motif
-from enrs.connectors import services as connectors
 from enrs.connectors.scopes import AGENDA_READ, AGENDA_WRITE, IDENTITY_READ
 from enrs.core.models import AccessEvent
 from enrs.identity import services as identity
@@ -28,12 +26,6 @@ def _fresh_rate_limits():
     cache.clear()
 
 
-def _bearer(client, organisation, scopes) -> dict:
-    connector, secret = connectors.create_connector(name=f"SIH {organisation.name}", organisation=organisation, scopes=scopes)
-    basic = base64.b64encode(f"{connector.application.client_id}:{secret}".encode()).decode()
-    response = client.post(reverse("oauth:token"), {"grant_type": "client_credentials"}, HTTP_AUTHORIZATION=f"Basic {basic}")
-    assert response.status_code == 200, response.content
-    return {"HTTP_AUTHORIZATION": "Bearer " + response.json()["access_token"]}
 
 
 @pytest.fixture

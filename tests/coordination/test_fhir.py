@@ -11,7 +11,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from enrs.connectors import services as connectors
+from connectors.tokens import bearer as token
 from enrs.connectors.scopes import COORDINATION_EVENTS, IDENTITY_READ
 from enrs.coordination import services
 from enrs.coordination.models import PathwayTemplate, PendingEncounter, TimelineEvent
@@ -120,11 +120,6 @@ def hospital(db):
     return organisation
 
 
-def token(client, organisation, scopes) -> dict:
-    connector, secret = connectors.create_connector(name=f"SIH {organisation.name}", organisation=organisation, scopes=scopes)
-    basic = base64.b64encode(f"{connector.application.client_id}:{secret}".encode()).decode()
-    response = client.post(reverse("oauth:token"), {"grant_type": "client_credentials"}, HTTP_AUTHORIZATION=f"Basic {basic}")
-    return {"HTTP_AUTHORIZATION": "Bearer " + response.json()["access_token"]}
 
 
 def post(client, body, auth, resource_type="Encounter"):

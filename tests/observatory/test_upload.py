@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import html
 
 import pytest
@@ -10,10 +9,10 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from connectors.tokens import connector_token as token
 from enrs.access import services as access
 from enrs.access.models import Role
 from enrs.accounts.models import User
-from enrs.connectors import services as connectors
 from enrs.connectors.scopes import DIRECTORY_READ, OBSERVATORY_RPU
 from enrs.core.models import AccessEvent
 from enrs.observatory.models import QuarantinedRecord, RpuFile
@@ -88,12 +87,6 @@ def test_a_plain_professional_is_refused(client, users):
 
 
 # --- Connector API ------------------------------------------------------------------------
-def token(client, organisation, scopes) -> str:
-    connector, secret = connectors.create_connector(name=f"SIH {organisation.pk}", organisation=organisation, scopes=scopes)
-    basic = base64.b64encode(f"{connector.application.client_id}:{secret}".encode()).decode()
-    response = client.post(reverse("oauth:token"), {"grant_type": "client_credentials"}, HTTP_AUTHORIZATION=f"Basic {basic}")
-    assert response.status_code == 200, response.content
-    return response.json()["access_token"]
 
 
 def send(client, data: bytes, bearer: str | None):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import json
 
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from enrs.connectors import services as connectors
+from connectors.tokens import connector_token as _token
 from enrs.connectors.scopes import IDENTITY_READ, IDENTITY_WRITE
 from enrs.core.models import AccessEvent
 from enrs.core.validators import finess_complete
@@ -29,12 +28,6 @@ def _fresh_rate_limits():
     cache.clear()
 
 
-def _token(client, organisation, scopes) -> str:
-    connector, secret = connectors.create_connector(name=f"SIH {organisation.name}", organisation=organisation, scopes=scopes)
-    basic = base64.b64encode(f"{connector.application.client_id}:{secret}".encode()).decode()
-    response = client.post(reverse("oauth:token"), {"grant_type": "client_credentials"}, HTTP_AUTHORIZATION=f"Basic {basic}")
-    assert response.status_code == 200, response.content
-    return response.json()["access_token"]
 
 
 @pytest.fixture
