@@ -248,6 +248,7 @@ NO_INPUT_ROUTES: dict[str, str] = {
     "messaging:post_message": "form on one conversation: malformed input swept in tests/messaging/test_views.py",
     "messaging:close": "POST without fields on one conversation (CSRF-protected); refusals tested in tests/messaging/",
     "messaging:add_participants": "form on one conversation: malformed input swept in tests/messaging/test_participants.py",
+    "messaging:remove_participant": "POST without fields (CSRF-protected); the user id in the path is resolved or 404; refusals tested in tests/messaging/test_removal.py",
     "messaging:request_status": "form on one request: malformed input swept in tests/messaging/test_views.py",
     "messaging:request_comment": "form on one request: malformed input swept in tests/messaging/test_views.py",
     # Telehealth (issue 8)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import pickle
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from asgiref.sync import async_to_sync
 
 from enrs.messaging import consumers, services, writer_process
 from enrs.messaging.models import Conversation, Message
@@ -41,5 +41,5 @@ def test_the_consumer_stores_through_the_writer_pool_when_set(settings, monkeypa
     used = []
     monkeypatch.setattr(writer_process, "pool", lambda: used.append(True) or pool)
     request = PostRequest(doctor, group.pk, str(uuid.uuid4()), "Par le rédacteur")
-    (result,) = asyncio.run(consumers._store_batch([request]))
+    (result,) = async_to_sync(consumers._store_batch)([request])
     assert used and result[0] is True and Message.objects.get(body="Par le rédacteur")
