@@ -43,3 +43,23 @@ def test_the_consumer_stores_through_the_writer_pool_when_set(settings, monkeypa
     request = PostRequest(doctor, group.pk, str(uuid.uuid4()), "Par le rédacteur")
     (result,) = async_to_sync(consumers._store_batch)([request])
     assert used and result[0] is True and Message.objects.get(body="Par le rédacteur")
+
+
+def test_a_lost_writer_process_is_replaced_and_the_batch_refused_not_lost(settings, monkeypatch, group, doctor):
+    from concurrent.futures.process import BrokenProcessPool
+
+    from django.db import DatabaseError
+
+    class DeadPool:
+        def submit(self, *args, **kwargs):
+            raise BrokenProcessPool("the child died")
+
+        def shutdown(self, **kwargs):
+            pass
+
+    settings.ENRS_CHAT_WRITER = "process"
+    monkeypatch.setattr(writer_process, "_pool", DeadPool())
+    request = PostRequest(doctor, group.pk, str(uuid.uuid4()), "Perdu ?")
+    with pytest.raises(DatabaseError):  # the consumer answers "unavailable": the client retries with the same id
+        async_to_sync(consumers._store_batch)([request])
+    assert writer_process._pool is None and not Message.objects.filter(body="Perdu ?").exists()

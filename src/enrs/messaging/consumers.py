@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from concurrent.futures.process import BrokenProcessPool
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -90,7 +91,12 @@ class PostWriter:
 async def _store_batch(requests: list) -> list:
     """Store on the database thread, or in the writer process (``ENRS_CHAT_WRITER=process``)."""
     if getattr(settings, "ENRS_CHAT_WRITER", "thread") == "process":
-        return await asyncio.get_running_loop().run_in_executor(writer_process.pool(), writer_process.store_batch, requests)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(writer_process.pool(), writer_process.store_batch, requests)
+        except BrokenProcessPool as error:
+            # Nothing of the batch is acknowledged: its senders are told to retry (same client ids).
+            writer_process.forget_pool()
+            raise DatabaseError("the chat writer process stopped") from error
     return await database_sync_to_async(writer_process.store_batch)(requests)
 
 

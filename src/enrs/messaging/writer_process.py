@@ -53,6 +53,14 @@ def pool() -> ProcessPoolExecutor:
     return _pool
 
 
+def forget_pool() -> None:
+    """The writer died (``BrokenProcessPool``): the next batch starts a new one."""
+    global _pool
+    broken, _pool = _pool, None
+    if broken is not None:
+        broken.shutdown(wait=False, cancel_futures=True)
+
+
 def _ready() -> bool:
     """Open the child's database connection and load what storing needs, before the first batch."""
     from django.db import connection
