@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import pickle
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from asgiref.sync import async_to_sync
 
 from enrs.messaging import consumers, services, writer_process
 from enrs.messaging.models import Conversation, Message
 from enrs.messaging.services import ChatError, PostRequest
 
 Kind = Conversation.Kind
+
+
+def _store(requests):
+    """Run the consumer's coroutine on a loop of its own thread (a browser test may have left one in this thread)."""
+    with ThreadPoolExecutor(max_workers=1) as runner:
+        return runner.submit(asyncio.run, consumers._store_batch(requests)).result()
 
 
 @pytest.fixture
@@ -41,7 +47,7 @@ def test_the_consumer_stores_through_the_writer_pool_when_set(settings, monkeypa
     used = []
     monkeypatch.setattr(writer_process, "pool", lambda: used.append(True) or pool)
     request = PostRequest(doctor, group.pk, str(uuid.uuid4()), "Par le rédacteur")
-    (result,) = async_to_sync(consumers._store_batch)([request])
+    (result,) = _store([request])
     assert used and result[0] is True and Message.objects.get(body="Par le rédacteur")
 
 
@@ -61,5 +67,5 @@ def test_a_lost_writer_process_is_replaced_and_the_batch_refused_not_lost(settin
     monkeypatch.setattr(writer_process, "_pool", DeadPool())
     request = PostRequest(doctor, group.pk, str(uuid.uuid4()), "Perdu ?")
     with pytest.raises(DatabaseError):  # the consumer answers "unavailable": the client retries with the same id
-        async_to_sync(consumers._store_batch)([request])
+        _store([request])
     assert writer_process._pool is None and not Message.objects.filter(body="Perdu ?").exists()
