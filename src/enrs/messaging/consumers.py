@@ -92,7 +92,8 @@ async def _store_batch(requests: list) -> list:
     """Store on the database thread, or in the writer process (``ENRS_CHAT_WRITER=process``)."""
     if getattr(settings, "ENRS_CHAT_WRITER", "thread") == "process":
         try:
-            return await asyncio.get_running_loop().run_in_executor(writer_process.pool(), writer_process.store_batch, requests)
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(writer_process.pool(), writer_process.store_batch_in_child, requests)
         except BrokenProcessPool as error:
             # Nothing of the batch is acknowledged: its senders are told to retry (same client ids).
             writer_process.forget_pool()

@@ -79,11 +79,8 @@ def store_batch(requests: list) -> list:
     values, cheap to send back from the writer process (no model instances); ``text``
     is the encoded payload of a new message, None for a replay.
     """
-    from django.db import close_old_connections
-
     from enrs.messaging import events, services
 
-    close_old_connections()
     out = []
     for result in services.post_many(requests):
         if isinstance(result, Exception):
@@ -92,3 +89,12 @@ def store_batch(requests: list) -> list:
             payload = events.message_payload(result.message)
             out.append((result.created, payload, json.dumps(payload, ensure_ascii=False) if result.created else None))
     return out
+
+
+def store_batch_in_child(requests: list) -> list:
+    """``store_batch`` as the writer process runs it: a stale database connection replaced first
+    (what ``database_sync_to_async`` does on the thread side)."""
+    from django.db import close_old_connections
+
+    close_old_connections()
+    return store_batch(requests)
