@@ -60,9 +60,9 @@ def notify_bulk(items: Iterable[tuple], *, email_by_worker: bool = False) -> lis
 
     For hot paths (a batch of chat messages): same rows and the same after-commit
     e-mails as ``notify`` (no SMS), without a round trip per notification.
-    ``email_by_worker`` leaves the e-mails to the background worker (one task
-    after the commit): for machine feeds (HL7 ADT), whose acknowledgement must
-    not wait for a mail server, at hundreds of messages a second.
+    ``email_by_worker`` leaves the e-mails to the background worker (one task,
+    queued as described in ``_queue_emails``): for machine feeds (HL7 ADT), whose
+    acknowledgement must not wait for a mail server, at hundreds of messages a second.
     """
     items = list(items)
     rows = Notification.objects.bulk_create([
